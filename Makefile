@@ -1,0 +1,92 @@
+# stirprobe — one non-recursive Makefile (see README "Building").
+#   make            release build: build/release/stirprobe
+#   make test       deps, release + ASan/UBSan builds, unit + golden tests
+#   make demo       deps, read tests/pcaps/demo.pcap, print the attestation report
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+VERSION  := 0.1.0
+PKGS     := libpcap libcrypto jansson sqlite3 libcurl zlib
+V        ?= release
+B        := build/$(V)
+
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
+OPT_release := -O2 -g
+OPT_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CPPFLAGS := -D_GNU_SOURCE -DSTIRPROBE_VERSION=\"$(VERSION)\" -I. -I$(B)/gen
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS   := $(WARN) $(OPT_$(V))
+LDFLAGS  := $(OPT_$(V))
+
+LIB_SRC  := $(wildcard common/*.c probe/*.c decoders/*.c calls/*.c db/*.c reports/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
+
+.PHONY: all unit test demo deps clean fuzz stirgen
+all: $(B)/stirprobe
+
+$(B)/stirprobe: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: $(B)/unit_tests
+$(B)/unit_tests: $(UNIT_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC $(V) $<"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# db/schema.sql is the public contract; the binary carries it verbatim.
+$(B)/gen/schema_sql.c: db/schema.sql
+	@mkdir -p $(dir $@)
+	{ echo 'const char stirprobe_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+# Test-data generator (test PKI + signed captures with their expected CSV).
+stirgen: build/stirgen
+build/stirgen: $(wildcard tests/tools/*.c tests/tools/*.h)
+	@mkdir -p build
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -o $@ $(filter %.c,$^) \
+	    $$(pkg-config --cflags --libs libcrypto jansson)
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	$(MAKE) V=release all unit
+	$(MAKE) V=asan all unit
+	tests/run
+
+demo: deps
+	$(MAKE) V=release all
+	@rm -f build/demo.db build/demo.db-wal build/demo.db-shm
+	build/release/stirprobe read -d build/demo.db tests/pcaps/demo.pcap
+	@echo
+	@echo "== attestation report (stirprobe report attest -d build/demo.db) =="
+	@build/release/stirprobe report attest -d build/demo.db
+	@echo
+	@echo "== calls (stirprobe report calls -d build/demo.db) =="
+	@build/release/stirprobe report calls -d build/demo.db
+
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@scripts/deps.sh --with-fuzz
+	$(MAKE) V=fuzz CC=clang OPT_fuzz="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t; \
+	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	        2>&1 | tail -2 || exit 1; \
+	done
+fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
+$(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,193 @@
+/* summary: the stirprobe command line (interface.md): read, report, capture, verify. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/pipeline.h"
+#include "reports/report.h"
+
+#ifndef STIRPROBE_VERSION
+#define STIRPROBE_VERSION "0.0.0-dev"
+#endif
+
+static const char usage[] =
+    "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
+    "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T]\n"
+    "       stirprobe --version | --help\n"
+    "\n"
+    "read options:\n"
+    "  -d, --db PATH          SQLite database (default stirprobe.db; created if absent)\n"
+    "      --json             also print one NDJSON object per finished call on stdout\n"
+    "  -q                     no progress output\n"
+    "      --verify, --trust PATH, --ca-bundle FILE, --cert-map FILE,\n"
+    "      --x5u-allow-private, --max-iat-age SECS\n"
+    "                         verification options (not in this version: see README)\n"
+    "\n"
+    "report kinds: calls stats attest failures origid chains verstat certs\n"
+    "\n"
+    "exit status: 0 ok; 1 bad usage or unreadable input; 2 damaged capture (rows before it kept)\n";
+
+enum {
+    OPT_JSON = 256,
+    OPT_VERIFY,
+    OPT_TRUST,
+    OPT_CA_BUNDLE,
+    OPT_CERT_MAP,
+    OPT_ALLOW_PRIVATE,
+    OPT_MAX_IAT_AGE,
+    OPT_CSV,
+    OPT_SINCE,
+    OPT_UNTIL,
+};
+
+static int bad_usage(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "stirprobe: %s\n", msg);
+    fputs(usage, stderr);
+    return 1;
+}
+
+static int cmd_read(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "verify", no_argument, NULL, OPT_VERIFY },
+        { "trust", required_argument, NULL, OPT_TRUST },
+        { "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+        { "cert-map", required_argument, NULL, OPT_CERT_MAP },
+        { "x5u-allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
+        { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pipeline_cfg cfg = { .db_path = "stirprobe.db" };
+    bool verify = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            cfg.db_path = optarg;
+            break;
+        case 'q':
+            cfg.quiet = true;
+            break;
+        case OPT_JSON:
+            cfg.json = true;
+            break;
+        case OPT_VERIFY:
+            verify = true;
+            break;
+        case OPT_TRUST:
+        case OPT_CA_BUNDLE:
+        case OPT_CERT_MAP:
+        case OPT_ALLOW_PRIVATE:
+        case OPT_MAX_IAT_AGE:
+            break; /* only meaningful with --verify */
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return bad_usage(NULL);
+        }
+    }
+    if (verify) {
+        fprintf(stderr, "stirprobe: --verify is not available in this version yet: PASSporTs are "
+                        "decoded only (verify_result not-verified); see README \"Status\"\n");
+        return 1;
+    }
+    if (optind >= argc)
+        return bad_usage("read: no capture file given");
+
+    char err[512];
+    struct pipeline *p = pipeline_new(&cfg, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "stirprobe: %s\n", err);
+        return 1;
+    }
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        bool fatal;
+        int rc = pipeline_read_file(p, argv[i], &fatal);
+        if (rc > status)
+            status = rc;
+        if (fatal)
+            break;
+    }
+    if (pipeline_finish(p) != 0)
+        status = 1;
+    pipeline_free(p);
+    return status;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "csv", no_argument, NULL, OPT_CSV },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "since", required_argument, NULL, OPT_SINCE },
+        { "until", required_argument, NULL, OPT_UNTIL },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct rpt_opts o = { .db_path = "stirprobe.db", .format = RPT_TABLE };
+    int c;
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o.db_path = optarg;
+            break;
+        case OPT_CSV:
+            o.format = RPT_CSV;
+            break;
+        case OPT_JSON:
+            o.format = RPT_JSON;
+            break;
+        case OPT_SINCE:
+            o.since = optarg;
+            break;
+        case OPT_UNTIL:
+            o.until = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return bad_usage(NULL);
+        }
+    }
+    if (optind != argc - 1)
+        return bad_usage("report: give exactly one KIND");
+    return report_run(argv[optind], &o, stdout);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return bad_usage(NULL);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("stirprobe %s\n", STIRPROBE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    /* Subcommand options are parsed from argv[1] on, so getopt sees the command as argv[0]. */
+    if (strcmp(cmd, "read") == 0)
+        return cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "capture") == 0 || strcmp(cmd, "verify") == 0 || strcmp(cmd, "evidence") == 0) {
+        fprintf(stderr, "stirprobe: '%s' is not available in this version yet (see README \"Status\")\n", cmd);
+        return 1;
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
+    return bad_usage(msg);
+}

@@ -1,0 +1,33 @@
+/* summary: wiring of the layers — capture → probe → SIP → calls → store.
+ *
+ * The only place that knows every layer. One pipeline reads any number of inputs
+ * in order; calls and TCP streams continue across them (rotated capture files). */
+#ifndef STIRPROBE_PIPELINE_H
+#define STIRPROBE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pipeline_cfg {
+    const char *db_path;
+    bool quiet;
+    bool json; /* NDJSON per finished call on stdout */
+};
+
+struct pipeline;
+
+/* NULL with a message in err when the database cannot be opened. */
+struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t errlen);
+
+/* Read one capture file ("-" = stdin). Returns the exit status of interface.md:
+ * 0 read completely, 1 unreadable / not a capture, 2 damaged part-way (what came
+ * before is kept). A database failure is fatal: returns 1 and sets *fatal. */
+int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal);
+
+/* Finish every open call and TCP stream, store them and the last capture's counters.
+ * Returns 0, or 1 on a database failure. */
+int pipeline_finish(struct pipeline *p);
+
+void pipeline_free(struct pipeline *p);
+
+#endif

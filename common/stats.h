@@ -1,0 +1,94 @@
+/* summary: one table of named counters for every layer, stored per capture and shown by `report stats`.
+ *
+ * Every packet that is not turned into a SIP message, and every SIP message that is
+ * not turned into a call, lands in exactly one counter here: nothing is dropped
+ * silently. Names are stable (users query the `stats` table by them). */
+#ifndef STIRPROBE_STATS_H
+#define STIRPROBE_STATS_H
+
+#include <stdint.h>
+
+/* X(id, name, kind): kind is "traffic", "sip", "drop" or "error"; `report stats` groups by it. */
+#define STATS_LIST(X)                                                                                 \
+    X(PACKETS, "packets", "traffic")                                                                  \
+    X(BYTES, "bytes", "traffic")                                                                      \
+    X(IPV4, "ipv4_packets", "traffic")                                                                \
+    X(IPV6, "ipv6_packets", "traffic")                                                                \
+    X(UDP, "udp_packets", "traffic")                                                                  \
+    X(TCP, "tcp_packets", "traffic")                                                                  \
+    X(TCP_STREAMS, "tcp_streams", "traffic")                                                          \
+    X(TLS_SIP, "tls_sip_packets", "traffic")                                                          \
+    X(SIP_MESSAGES, "sip_messages", "sip")                                                            \
+    X(REQ_INVITE, "sip_requests_INVITE", "sip")                                                       \
+    X(REQ_ACK, "sip_requests_ACK", "sip")                                                             \
+    X(REQ_BYE, "sip_requests_BYE", "sip")                                                             \
+    X(REQ_CANCEL, "sip_requests_CANCEL", "sip")                                                       \
+    X(REQ_OPTIONS, "sip_requests_OPTIONS", "sip")                                                     \
+    X(REQ_REGISTER, "sip_requests_REGISTER", "sip")                                                   \
+    X(REQ_PRACK, "sip_requests_PRACK", "sip")                                                         \
+    X(REQ_UPDATE, "sip_requests_UPDATE", "sip")                                                       \
+    X(REQ_INFO, "sip_requests_INFO", "sip")                                                           \
+    X(REQ_SUBSCRIBE, "sip_requests_SUBSCRIBE", "sip")                                                 \
+    X(REQ_NOTIFY, "sip_requests_NOTIFY", "sip")                                                       \
+    X(REQ_MESSAGE, "sip_requests_MESSAGE", "sip")                                                     \
+    X(REQ_REFER, "sip_requests_REFER", "sip")                                                         \
+    X(REQ_OTHER, "sip_requests_other", "sip")                                                         \
+    X(RESP_1XX, "sip_responses_1xx", "sip")                                                           \
+    X(RESP_2XX, "sip_responses_2xx", "sip")                                                           \
+    X(RESP_3XX, "sip_responses_3xx", "sip")                                                           \
+    X(RESP_4XX, "sip_responses_4xx", "sip")                                                           \
+    X(RESP_5XX, "sip_responses_5xx", "sip")                                                           \
+    X(RESP_6XX, "sip_responses_6xx", "sip")                                                           \
+    X(CALLS, "calls", "sip")                                                                          \
+    X(IDENTITY_HEADERS, "identity_headers", "sip")                                                    \
+    X(PASSPORTS_OK, "passports_decoded", "sip")                                                       \
+    X(PASSPORTS_BAD, "passports_bad_format", "sip")                                                   \
+    X(PASSPORTS_UNSUPPORTED, "passports_unsupported_alg", "sip")                                      \
+    X(NON_SIP_PAYLOADS, "non_sip_payloads", "traffic")                                                \
+    X(KEEPALIVES, "sip_keepalives", "traffic")                                                        \
+    X(ERR_SIP_PARSE, "sip_parse_errors", "error")                                                     \
+    X(ERR_SIP_TRUNCATED_BODY, "sip_truncated_bodies", "error")                                        \
+    X(ERR_SIP_NO_CALL_ID, "sip_missing_call_id", "error")                                             \
+    X(ERR_SIP_TOO_MANY_HEADERS, "sip_too_many_headers", "error")                                      \
+    X(ERR_IDENTITY_SYNTAX, "identity_syntax_errors", "error")                                         \
+    X(DROP_LINK_UNSUPPORTED, "drop_link_unsupported", "drop")                                         \
+    X(DROP_LINK_TRUNCATED, "drop_link_truncated", "drop")                                             \
+    X(DROP_NOT_IP, "drop_not_ip", "drop")                                                             \
+    X(DROP_IP_MALFORMED, "drop_ip_malformed", "drop")                                                 \
+    X(DROP_IP_FRAGMENT, "drop_ip_fragment", "drop")                                                   \
+    X(DROP_TUNNEL_DEPTH, "drop_tunnel_depth", "drop")                                                 \
+    X(DROP_L4_OTHER, "drop_other_l4_protocol", "drop")                                                \
+    X(DROP_UDP_MALFORMED, "drop_udp_malformed", "drop")                                               \
+    X(DROP_TCP_MALFORMED, "drop_tcp_malformed", "drop")                                               \
+    X(DROP_SNAPLEN, "drop_snaplen_truncated", "drop")                                                 \
+    X(DROP_TCP_DUP_SEGMENTS, "drop_tcp_duplicate_segments", "drop")                                   \
+    X(DROP_TCP_DUP_BYTES, "drop_tcp_duplicate_bytes", "drop")                                         \
+    X(DROP_TCP_GAP_BYTES, "drop_tcp_gap_bytes", "drop")                                               \
+    X(DROP_TCP_RESYNC_BYTES, "drop_tcp_resync_skipped_bytes", "drop")                                 \
+    X(DROP_TCP_STREAM_OVERFLOW, "drop_tcp_stream_buffer_overflow", "drop")                            \
+    X(DROP_TCP_STREAM_EVICTED, "drop_tcp_streams_evicted", "drop")                                    \
+    X(DROP_SIP_ORPHAN, "drop_sip_without_call", "drop")                                               \
+    X(DROP_CALLS_EVICTED, "calls_evicted_early", "drop")                                              \
+    X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")
+
+enum stat_id {
+#define STAT_ENUM(id, name, kind) ST_##id,
+    STATS_LIST(STAT_ENUM)
+#undef STAT_ENUM
+        ST__COUNT
+};
+
+struct stats {
+    uint64_t v[ST__COUNT];
+};
+
+const char *stats_name(enum stat_id id);
+const char *stats_kind(enum stat_id id);
+
+static inline void stats_inc(struct stats *s, enum stat_id id, uint64_t by)
+{
+    if (s)
+        s->v[id] += by;
+}
+
+#endif

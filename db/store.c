@@ -1,0 +1,447 @@
+/* summary: SQLite writer: schema, WAL, prepared statements, batched transactions. */
+#include "db/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+
+extern const char stirprobe_schema_sql[]; /* db/schema.sql, embedded at build time */
+
+enum stmt_id {
+    Q_CALL_UPSERT,
+    Q_PASSPORTS_DELETE,
+    Q_PASSPORT_INSERT,
+    Q_STAT_UPSERT,
+    Q__COUNT
+};
+
+static const char *const stmt_sql[Q__COUNT] = {
+    [Q_CALL_UPSERT] =
+        "INSERT INTO calls (call_id, first_seen, first_seen_ns, last_seen, last_seen_ns, src_ip, src_port,"
+        " dst_ip, dst_port, transport, ip_version, ruri_tn, from_tn, to_tn, pai_tn, final_status,"
+        " sip_messages, identity_header, identity_count, ppt, attest, origid, orig_tn, dest_tn, iat, x5u,"
+        " verstat, verstat_source, verify_result, verify_detail, chain_id, capture_id)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,"
+        "?25,?26,?27,?28,?29,?30,?31,?32)"
+        " ON CONFLICT (call_id, first_seen_ns) DO UPDATE SET"
+        " first_seen=excluded.first_seen, last_seen=excluded.last_seen, last_seen_ns=excluded.last_seen_ns,"
+        " src_ip=excluded.src_ip, src_port=excluded.src_port, dst_ip=excluded.dst_ip,"
+        " dst_port=excluded.dst_port, transport=excluded.transport, ip_version=excluded.ip_version,"
+        " ruri_tn=excluded.ruri_tn, from_tn=excluded.from_tn, to_tn=excluded.to_tn,"
+        " pai_tn=excluded.pai_tn, final_status=excluded.final_status,"
+        " sip_messages=excluded.sip_messages, identity_header=excluded.identity_header,"
+        " identity_count=excluded.identity_count, ppt=excluded.ppt, attest=excluded.attest,"
+        " origid=excluded.origid, orig_tn=excluded.orig_tn, dest_tn=excluded.dest_tn,"
+        " iat=excluded.iat, x5u=excluded.x5u, verstat=excluded.verstat,"
+        " verstat_source=excluded.verstat_source, verify_result=excluded.verify_result,"
+        " verify_detail=excluded.verify_detail, chain_id=excluded.chain_id,"
+        " capture_id=excluded.capture_id"
+        " RETURNING id",
+    [Q_PASSPORTS_DELETE] = "DELETE FROM passports WHERE call_row_id = ?1",
+    [Q_PASSPORT_INSERT] =
+        "INSERT INTO passports (call_row_id, position, header_name, ppt, alg, typ, x5u, info, alg_param,"
+        " ppt_param, attest, origid, orig_tn, dest_tn, iat, div_tn, rcd_nam, compact, decode_result,"
+        " decode_detail, warnings, raw_jws, chain_id, verify_result, verify_detail)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+        "?24,?25)",
+    [Q_STAT_UPSERT] = "INSERT INTO stats (capture_id, name, kind, value) VALUES (?1,?2,?3,?4)"
+                      " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q__COUNT];
+    unsigned pending;
+    bool in_txn;
+    char err[256];
+};
+
+static int fail(struct store *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+const char *store_errmsg(const struct store *s)
+{
+    return s->err;
+}
+
+static void wall_iso(char *buf)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ptime_iso((struct ptime){ ts.tv_sec, (uint32_t)ts.tv_nsec }, buf);
+}
+
+static int exec(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int user_version(struct store *s, int *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "reading schema version");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(s, "reading schema version");
+    }
+    *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int create_schema(struct store *s)
+{
+    char now[PTIME_ISO_LEN], sql[160];
+    wall_iso(now);
+    if (exec(s, "BEGIN IMMEDIATE") || exec(s, stirprobe_schema_sql))
+        goto bad;
+    snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, '%s'); PRAGMA user_version = %d",
+             STORE_SCHEMA_VERSION, now, STORE_SCHEMA_VERSION);
+    if (exec(s, sql) || exec(s, "COMMIT"))
+        goto bad;
+    return 0;
+bad:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open database: %s", path, sqlite3_errmsg(s->db));
+        goto bad;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    int v;
+    if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON") ||
+        user_version(s, &v)) {
+        snprintf(err, errlen, "%s: %s", path, s->err);
+        goto bad;
+    }
+    if (v == 0) {
+        if (create_schema(s)) {
+            snprintf(err, errlen, "%s: creating schema: %s", path, s->err);
+            goto bad;
+        }
+    } else if (v > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: database schema version %d is newer than this stirprobe (%d)", path, v,
+                 STORE_SCHEMA_VERSION);
+        goto bad;
+    }
+    for (int i = 0; i < Q__COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) !=
+            SQLITE_OK) {
+            snprintf(err, errlen, "%s: preparing statements: %s", path, sqlite3_errmsg(s->db));
+            goto bad;
+        }
+    }
+    return s;
+bad:
+    store_close(s);
+    return NULL;
+}
+
+static int begin_if_needed(struct store *s)
+{
+    if (s->in_txn)
+        return 0;
+    if (exec(s, "BEGIN IMMEDIATE"))
+        return -1;
+    s->in_txn = true;
+    return 0;
+}
+
+int store_commit(struct store *s)
+{
+    if (!s->in_txn)
+        return 0;
+    if (exec(s, "COMMIT"))
+        return -1;
+    s->in_txn = false;
+    s->pending = 0;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->db && s->in_txn)
+        store_commit(s);
+    for (int i = 0; i < Q__COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+/* Empty strings are NULL in the database: "no value" has one spelling for SQL users. */
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i_text, int i_ns, struct ptime t)
+{
+    char iso[PTIME_ISO_LEN];
+    ptime_iso(t, iso);
+    sqlite3_bind_text(st, i_text, iso, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, i_ns, ptime_ns(t));
+}
+
+static int run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return fail(s, what);
+    return 0;
+}
+
+int store_capture_begin(struct store *s, const struct capture_info *ci, int64_t *capture_id)
+{
+    char now[PTIME_ISO_LEN];
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    wall_iso(now);
+    if (store_commit(s) || begin_if_needed(s))
+        return -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO captures (source, source_key, kind, link_type, started_at, status)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, 'running')"
+                           " ON CONFLICT (source_key) DO UPDATE SET source = excluded.source,"
+                           " link_type = excluded.link_type, started_at = excluded.started_at,"
+                           " finished_at = NULL, status = 'running', message = NULL"
+                           " RETURNING id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fail(s, "recording capture");
+        goto out;
+    }
+    bind_text(st, 1, ci->source);
+    bind_text(st, 2, ci->source_key);
+    bind_text(st, 3, ci->kind);
+    bind_text(st, 4, ci->link_type);
+    bind_text(st, 5, now);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fail(s, "recording capture");
+        goto out;
+    }
+    *capture_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* A re-read replaces the counters of the earlier read of the same file. */
+    char sql[96];
+    snprintf(sql, sizeof sql, "DELETE FROM stats WHERE capture_id = %lld", (long long)*capture_id);
+    if (exec(s, sql) || store_commit(s))
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_capture_end(struct store *s, int64_t capture_id, const struct capture_end *ce,
+                      const struct stats *stv)
+{
+    char now[PTIME_ISO_LEN], first[PTIME_ISO_LEN], last[PTIME_ISO_LEN];
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    wall_iso(now);
+    ptime_iso(ce->first_packet, first);
+    ptime_iso(ce->last_packet, last);
+    if (begin_if_needed(s))
+        return -1;
+    for (int i = 0; i < ST__COUNT; i++) {
+        if (!stv->v[i])
+            continue;
+        sqlite3_stmt *q = s->q[Q_STAT_UPSERT];
+        sqlite3_bind_int64(q, 1, capture_id);
+        sqlite3_bind_text(q, 2, stats_name((enum stat_id)i), -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, stats_kind((enum stat_id)i), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)stv->v[i]);
+        if (run(s, q, "storing counters"))
+            goto out;
+    }
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE captures SET finished_at = ?1, status = ?2, message = ?3, packets = ?4,"
+                           " first_packet = ?5, last_packet = ?6 WHERE id = ?7",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fail(s, "finishing capture");
+        goto out;
+    }
+    bind_text(st, 1, now);
+    bind_text(st, 2, ce->status);
+    bind_text(st, 3, ce->message);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)ce->packets);
+    if (ce->packets) {
+        bind_text(st, 5, first);
+        bind_text(st, 6, last);
+    }
+    sqlite3_bind_int64(st, 7, capture_id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fail(s, "finishing capture");
+        goto out;
+    }
+    rc = store_commit(s);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* JSON array text of dest TNs; TN claims are digits or were JSON strings already. */
+static void dest_json(const struct passport *pp, char *buf, size_t cap)
+{
+    size_t off = 0;
+    off += (size_t)snprintf(buf, cap, "[");
+    for (size_t i = 0; i < pp->n_dest_tn && off < cap; i++) {
+        int w = snprintf(buf + off, cap - off, "%s\"", i ? "," : "");
+        if (w < 0 || (size_t)w >= cap - off)
+            break;
+        off += (size_t)w;
+        for (const char *c = pp->dest_tn[i]; *c && off + 7 < cap; c++) {
+            unsigned char u = (unsigned char)*c;
+            if (u == '"' || u == '\\')
+                off += (size_t)snprintf(buf + off, cap - off, "\\%c", u);
+            else if (u < 0x20)
+                off += (size_t)snprintf(buf + off, cap - off, "\\u%04x", u);
+            else
+                buf[off++] = (char)u;
+        }
+        if (off + 1 < cap)
+            buf[off++] = '"';
+    }
+    if (off + 2 <= cap) {
+        buf[off++] = ']';
+        buf[off] = '\0';
+    } else {
+        snprintf(buf, cap, "[]");
+    }
+}
+
+static const char *hdr_label(enum sip_hdr_id id)
+{
+    return sip_hdr_name(id);
+}
+
+static int put_passport(struct store *s, int64_t row, size_t pos, const struct call_ident *ci)
+{
+    const struct passport *pp = &ci->pp;
+    sqlite3_stmt *q = s->q[Q_PASSPORT_INSERT];
+    char dests[PPT_MAX_DEST * (PPT_STR + 4) + 4], warn[160];
+    dest_json(pp, dests, sizeof dests);
+    passport_warnings_str(pp->warnings, warn, sizeof warn);
+    sqlite3_bind_int64(q, 1, row);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)pos);
+    bind_text(q, 3, hdr_label(ci->hdr));
+    bind_text(q, 4, pp->ppt);
+    bind_text(q, 5, pp->alg);
+    bind_text(q, 6, pp->typ);
+    bind_text(q, 7, pp->x5u);
+    bind_text(q, 8, ci->info);
+    bind_text(q, 9, ci->alg_param);
+    bind_text(q, 10, ci->ppt_param);
+    bind_text(q, 11, pp->attest);
+    bind_text(q, 12, pp->origid);
+    bind_text(q, 13, pp->orig_tn[0] ? pp->orig_tn : pp->orig_uri);
+    if (pp->json_decoded)
+        bind_text(q, 14, dests);
+    if (pp->has_iat)
+        sqlite3_bind_int64(q, 15, pp->iat);
+    bind_text(q, 16, pp->div_tn);
+    bind_text(q, 17, pp->rcd_nam);
+    sqlite3_bind_int(q, 18, pp->compact);
+    bind_text(q, 19, pp->result == PPT_OK ? "ok" : passport_result_label(pp->result));
+    bind_text(q, 20, pp->detail);
+    bind_text(q, 21, warn);
+    sqlite3_bind_text(q, 22, ci->jws, (int)ci->jws_len, SQLITE_STATIC);
+    if (pp->json_decoded && strcmp(pp->ppt, "shaken") == 0)
+        bind_text(q, 23, ci->chain_id);
+    bind_text(q, 24, ci->verify_result ? ci->verify_result : "not-verified");
+    bind_text(q, 25, ci->verify_detail);
+    return run(s, q, "storing passport");
+}
+
+int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
+{
+    if (begin_if_needed(s))
+        return -1;
+    struct call_row r;
+    call_row_fill(c, &r);
+    const struct passport *pp = r.shaken;
+
+    sqlite3_stmt *q = s->q[Q_CALL_UPSERT];
+    sqlite3_bind_text(q, 1, c->call_id, (int)c->call_id_len, SQLITE_STATIC);
+    bind_time(q, 2, 3, c->first_seen);
+    bind_time(q, 4, 5, c->last_seen);
+    bind_text(q, 6, r.src_ip);
+    sqlite3_bind_int(q, 7, c->flow.sport);
+    bind_text(q, 8, r.dst_ip);
+    sqlite3_bind_int(q, 9, c->flow.dport);
+    bind_text(q, 10, r.transport);
+    sqlite3_bind_int(q, 11, c->flow.src.version);
+    bind_text(q, 12, c->ruri_tn);
+    bind_text(q, 13, c->from_tn);
+    bind_text(q, 14, c->to_tn);
+    bind_text(q, 15, c->pai_tn);
+    if (c->final_status)
+        sqlite3_bind_int(q, 16, c->final_status);
+    sqlite3_bind_int64(q, 17, c->sip_messages);
+    bind_text(q, 18, r.identity_header);
+    sqlite3_bind_int64(q, 19, (sqlite3_int64)c->n_idents);
+    bind_text(q, 20, r.ppt);
+    if (pp) {
+        bind_text(q, 21, pp->attest);
+        bind_text(q, 22, pp->origid);
+        bind_text(q, 23, r.orig_tn);
+        bind_text(q, 24, r.dest_tn);
+        if (pp->has_iat)
+            sqlite3_bind_int64(q, 25, pp->iat);
+        bind_text(q, 26, pp->x5u);
+        bind_text(q, 31, r.chain_id);
+    }
+    bind_text(q, 27, c->verstat);
+    bind_text(q, 28, c->verstat_source);
+    bind_text(q, 29, r.verify_result);
+    bind_text(q, 30, c->verify_detail);
+    sqlite3_bind_int64(q, 32, capture_id);
+
+    int rc = sqlite3_step(q);
+    int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_ROW)
+        return fail(s, "storing call");
+
+    sqlite3_stmt *del = s->q[Q_PASSPORTS_DELETE];
+    sqlite3_bind_int64(del, 1, row);
+    if (run(s, del, "replacing passports"))
+        return -1;
+    for (size_t i = 0; i < c->n_idents; i++)
+        if (put_passport(s, row, i, c->idents[i]))
+            return -1;
+    if (++s->pending >= STORE_BATCH)
+        return store_commit(s);
+    return 0;
+}

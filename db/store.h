@@ -1,0 +1,54 @@
+/* summary: the SQLite store — schema creation and version check, batched upserts of
+ * finished calls with their PASSporTs, capture records and counters.
+ *
+ * The only writer of the database. Statements are prepared once; writes are grouped
+ * into transactions of STORE_BATCH calls so a crash loses at most one batch and the
+ * database always opens and passes integrity_check (WAL). */
+#ifndef STIRPROBE_STORE_H
+#define STIRPROBE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calls/call.h"
+#include "common/ptime.h"
+#include "common/stats.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BATCH 2000
+
+struct store;
+
+/* Opens (creating with db/schema.sql when absent) and checks the schema version. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+
+struct capture_info {
+    const char *source;     /* path, "-" or interface */
+    const char *source_key; /* NULL when the input has no stable identity (stdin) */
+    const char *kind;       /* "file" | "live" */
+    const char *link_type;
+};
+
+/* Starts a capture record; re-reading the same source_key replaces the old record's counters. */
+int store_capture_begin(struct store *s, const struct capture_info *ci, int64_t *capture_id);
+
+struct capture_end {
+    const char *status;  /* "complete" | "truncated" */
+    const char *message; /* NULL or where it stopped */
+    uint64_t packets;
+    struct ptime first_packet, last_packet;
+};
+
+int store_capture_end(struct store *s, int64_t capture_id, const struct capture_end *ce,
+                      const struct stats *st);
+
+/* Insert or replace (same Call-ID and first INVITE time) one finished call. */
+int store_put_call(struct store *s, int64_t capture_id, const struct call *c);
+
+/* Commit what is pending (also done every STORE_BATCH calls). */
+int store_commit(struct store *s);
+
+const char *store_errmsg(const struct store *s);
+
+#endif

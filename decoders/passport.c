@@ -1,0 +1,368 @@
+/* summary: PASSporT JWS split, strict base64url, JOSE header and claims (RFC 8225 §4-5,
+ * RFC 8588 §4, RFC 8946 §3, RFC 9795), decoded into a fixed-size struct. */
+#include "decoders/passport.h"
+
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decoders/b64url.h"
+#include "decoders/sip_fields.h"
+
+#define JSON_PART_MAX (PPT_TOKEN_MAX / 4 * 3)
+
+static enum ppt_result fail(struct passport *pp, enum ppt_result r, const char *detail)
+{
+    pp->result = r;
+    pp->detail = detail;
+    return r;
+}
+
+/* Copy a JSON string member into buf; false when absent, not a string, holds a NUL or is too long. */
+static bool get_str(json_t *obj, const char *key, char *buf, size_t cap, bool *present)
+{
+    json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = v != NULL;
+    if (!json_is_string(v))
+        return false;
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (n >= cap || memchr(s, '\0', n))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return true;
+}
+
+/* A TN claim: canonical digits when possible, else kept as sent (e.g. "Alice"). */
+static bool put_tn(const char *s, size_t n, char *buf, size_t cap, unsigned *warnings)
+{
+    if (n >= cap || memchr(s, '\0', n))
+        return false;
+    if (tn_canon(slice_make(s, n), buf, cap)) {
+        if (strlen(buf) != n)
+            *warnings |= PPTW_TN_NOT_CANONICAL;
+        return true;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return true;
+}
+
+static bool is_uuid(const char *s)
+{
+    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    if (strlen(s) != sizeof shape - 1)
+        return false;
+    for (size_t i = 0; shape[i]; i++) {
+        char c = s[i];
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (shape[i] == '-' ? c != '-' : !hex)
+            return false;
+    }
+    return true;
+}
+
+/* orig: exactly one of "tn" (string) or "uri" (RFC 8225 §5.2.1). */
+static const char *claims_orig(json_t *claims, struct passport *pp)
+{
+    json_t *orig = json_object_get(claims, "orig");
+    if (!orig)
+        return "missing-orig";
+    if (!json_is_object(orig))
+        return "orig-not-object";
+    json_t *tn = json_object_get(orig, "tn");
+    if (tn) {
+        if (!json_is_string(tn) ||
+            !put_tn(json_string_value(tn), json_string_length(tn), pp->orig_tn, sizeof pp->orig_tn,
+                    &pp->warnings))
+            return "bad-orig-tn";
+        return NULL;
+    }
+    if (!get_str(orig, "uri", pp->orig_uri, sizeof pp->orig_uri, NULL))
+        return "bad-orig";
+    return NULL;
+}
+
+/* dest: arrays of "tn" and/or "uri" (RFC 8225 §5.2.1); a bare string is tolerated and flagged. */
+static const char *claims_dest(json_t *claims, struct passport *pp)
+{
+    json_t *dest = json_object_get(claims, "dest");
+    if (!dest)
+        return "missing-dest";
+    if (!json_is_object(dest))
+        return "dest-not-object";
+    json_t *tn = json_object_get(dest, "tn");
+    json_t *uri = json_object_get(dest, "uri");
+    if (!tn && !uri)
+        return "empty-dest";
+    if (json_is_string(tn)) {
+        pp->warnings |= PPTW_DEST_TN_STRING;
+        if (!put_tn(json_string_value(tn), json_string_length(tn), pp->dest_tn[0], PPT_STR,
+                    &pp->warnings))
+            return "bad-dest-tn";
+        pp->n_dest_tn = 1;
+    } else if (tn) {
+        if (!json_is_array(tn) || json_array_size(tn) == 0)
+            return "bad-dest-tn";
+        size_t i;
+        json_t *e;
+        json_array_foreach(tn, i, e) {
+            if (!json_is_string(e))
+                return "bad-dest-tn";
+            if (pp->n_dest_tn == PPT_MAX_DEST)
+                return "too-many-dest";
+            if (!put_tn(json_string_value(e), json_string_length(e), pp->dest_tn[pp->n_dest_tn],
+                        PPT_STR, &pp->warnings))
+                return "bad-dest-tn";
+            pp->n_dest_tn++;
+        }
+    }
+    if (uri) {
+        if (!json_is_array(uri))
+            return "bad-dest-uri";
+        pp->n_dest_uri = json_array_size(uri);
+    }
+    return NULL;
+}
+
+static const char *claims_iat(json_t *claims, struct passport *pp)
+{
+    json_t *iat = json_object_get(claims, "iat");
+    if (!iat)
+        return "missing-iat";
+    if (json_is_integer(iat)) {
+        pp->iat = (int64_t)json_integer_value(iat);
+        pp->has_iat = true;
+        return NULL;
+    }
+    if (json_is_real(iat)) {
+        double d = json_real_value(iat);
+        if (d >= 0 && d < 1e12) {
+            pp->iat = (int64_t)d;
+            pp->has_iat = true;
+            return NULL;
+        }
+        return "bad-iat";
+    }
+    /* RFC 8588's example printed iat as a string; erratum 6656 says number. Record
+     * the value for the analyst, but it is not a valid PASSporT. */
+    if (json_is_string(iat)) {
+        uint64_t v;
+        if (slice_to_u64(slice_make(json_string_value(iat), json_string_length(iat)), INT64_MAX, &v)) {
+            pp->iat = (int64_t)v;
+            pp->has_iat = true;
+        }
+    }
+    return "iat-not-number";
+}
+
+static const char *ppt_claims(json_t *claims, struct passport *pp)
+{
+    if (strcmp(pp->ppt, "shaken") == 0) {
+        bool present;
+        if (!get_str(claims, "attest", pp->attest, sizeof pp->attest, &present))
+            return present ? "bad-attest" : "missing-attest";
+        if (strcmp(pp->attest, "A") && strcmp(pp->attest, "B") && strcmp(pp->attest, "C"))
+            return "bad-attest";
+        if (!get_str(claims, "origid", pp->origid, sizeof pp->origid, &present))
+            return present ? "bad-origid" : "missing-origid";
+        if (!is_uuid(pp->origid))
+            pp->warnings |= PPTW_ORIGID_NOT_UUID;
+    } else if (strcmp(pp->ppt, "div") == 0 || strcmp(pp->ppt, "div-o") == 0) {
+        json_t *div = json_object_get(claims, "div");
+        if (!json_is_object(div))
+            return "missing-div";
+        json_t *tn = json_object_get(div, "tn");
+        if (tn) {
+            if (!json_is_string(tn) || !put_tn(json_string_value(tn), json_string_length(tn), pp->div_tn,
+                                               sizeof pp->div_tn, &pp->warnings))
+                return "bad-div-tn";
+        } else if (!json_object_get(div, "uri")) {
+            return "bad-div";
+        }
+    } else if (strcmp(pp->ppt, "rcd") == 0) {
+        json_t *rcd = json_object_get(claims, "rcd");
+        if (rcd && !json_is_object(rcd))
+            return "bad-rcd";
+        if (rcd)
+            get_str(rcd, "nam", pp->rcd_nam, sizeof pp->rcd_nam, NULL);
+    }
+    return NULL;
+}
+
+static json_t *decode_json(struct slice part, uint8_t *buf, size_t cap, const char **detail,
+                           const char *b64_err, const char *json_err)
+{
+    size_t n;
+    if (b64url_decode(part.p, part.n, buf, cap, &n) != B64_OK) {
+        *detail = b64_err;
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        *detail = json_err;
+        return NULL;
+    }
+    return j;
+}
+
+static bool slice_eq_str(struct slice s, const char *str)
+{
+    return s.n == strlen(str) && memcmp(s.p, str, s.n) == 0;
+}
+
+enum ppt_result passport_decode(struct slice token, const struct ident_value *iv, struct passport *pp)
+{
+    memset(pp, 0, sizeof *pp);
+    pp->detail = "";
+    if (iv && iv->ppt.n == 0)
+        pp->warnings |= PPTW_NO_PPT_PARAM;
+    if (iv && iv->ppt.n && iv->ppt.n < sizeof pp->ppt)
+        memcpy(pp->ppt, iv->ppt.p, iv->ppt.n); /* until the JOSE header says otherwise */
+    if (token.n == 0)
+        return fail(pp, PPT_BAD_FORMAT, "empty-token");
+    if (token.n > PPT_TOKEN_MAX)
+        return fail(pp, PPT_BAD_FORMAT, "token-too-long");
+
+    size_t d1 = slice_find(token, '.');
+    if (d1 >= token.n)
+        return fail(pp, PPT_BAD_FORMAT, "not-3-parts");
+    struct slice after = slice_from(token, d1 + 1);
+    size_t d2 = slice_find(after, '.');
+    if (d2 >= after.n || slice_find(slice_from(after, d2 + 1), '.') < after.n - d2 - 1)
+        return fail(pp, PPT_BAD_FORMAT, "not-3-parts");
+    struct slice hdr = slice_make(token.p, d1);
+    struct slice pay = slice_make(after.p, d2);
+    struct slice sig = slice_from(after, d2 + 1);
+    pp->signing_input = slice_make(token.p, d1 + 1 + d2);
+
+    size_t siglen;
+    if (sig.n == 0)
+        return fail(pp, PPT_BAD_FORMAT, "empty-signature");
+    if (b64url_decoded_len(sig.n) > PPT_SIG_MAX) {
+        pp->sig_len = b64url_decoded_len(sig.n);
+    } else {
+        if (b64url_decode(sig.p, sig.n, pp->sig, sizeof pp->sig, &siglen) != B64_OK)
+            return fail(pp, PPT_BAD_FORMAT, "signature-b64");
+        pp->sig_len = siglen;
+    }
+    if (hdr.n == 0 && pay.n == 0) {
+        /* RFC 8225 §7 compact form: header and claims must be rebuilt from the SIP request. */
+        pp->compact = true;
+        if (iv && iv->info.n < sizeof pp->x5u)
+            memcpy(pp->x5u, iv->info.p, iv->info.n);
+        return fail(pp, PPT_BAD_FORMAT, "compact-form");
+    }
+    if (hdr.n == 0 || pay.n == 0)
+        return fail(pp, PPT_BAD_FORMAT, "empty-part");
+
+    const char *detail = NULL;
+    uint8_t buf[JSON_PART_MAX];
+    json_t *jh = decode_json(hdr, buf, sizeof buf, &detail, "header-b64", "header-json");
+    if (!jh)
+        return fail(pp, PPT_BAD_FORMAT, detail);
+    json_t *jc = decode_json(pay, buf, sizeof buf, &detail, "claims-b64", "claims-json");
+    if (!jc) {
+        json_decref(jh);
+        return fail(pp, PPT_BAD_FORMAT, detail);
+    }
+
+    bool present;
+    pp->json_decoded = true;
+    pp->ppt[0] = '\0';
+    if (!get_str(jh, "alg", pp->alg, sizeof pp->alg, &present))
+        detail = present ? "bad-alg" : "missing-alg";
+    else if (!get_str(jh, "typ", pp->typ, sizeof pp->typ, &present) && present)
+        detail = "bad-typ";
+    else if (present && strcmp(pp->typ, "passport") != 0)
+        detail = "typ-not-passport";
+    else if (!get_str(jh, "x5u", pp->x5u, sizeof pp->x5u, &present))
+        detail = present ? "bad-x5u" : "missing-x5u";
+    else if (!get_str(jh, "ppt", pp->ppt, sizeof pp->ppt, &present) && present)
+        detail = "bad-ppt";
+    if (!pp->ppt[0] && iv && iv->ppt.n && iv->ppt.n < sizeof pp->ppt)
+        memcpy(pp->ppt, iv->ppt.p, iv->ppt.n); /* base PASSporT: keep the param for reporting */
+    if (!detail && !pp->typ[0])
+        pp->warnings |= PPTW_NO_TYP;
+    if (!detail && strncmp(pp->x5u, "https://", 8) != 0)
+        pp->warnings |= PPTW_X5U_NOT_HTTPS;
+    if (!detail)
+        detail = claims_iat(jc, pp);
+    if (!detail)
+        detail = claims_orig(jc, pp);
+    if (!detail)
+        detail = claims_dest(jc, pp);
+    if (!detail)
+        detail = ppt_claims(jc, pp);
+    bool jose_ppt = json_is_string(json_object_get(jh, "ppt"));
+    json_decref(jh);
+    json_decref(jc);
+    if (detail)
+        return fail(pp, PPT_BAD_FORMAT, detail);
+
+    if (iv) {
+        /* RFC 8224 §4: info is mandatory; SHAKEN wants it equal to x5u (ATIS-1000074). */
+        if (iv->flags & (IDENT_NO_INFO | IDENT_EMPTY_TOKEN))
+            return fail(pp, PPT_BAD_FORMAT, "missing-info");
+        if (iv->flags & (IDENT_INFO_UNBRACKETED | IDENT_BAD_PARAM))
+            return fail(pp, PPT_BAD_FORMAT, "bad-identity-params");
+        if (!slice_eq_str(iv->info, pp->x5u))
+            return fail(pp, PPT_BAD_FORMAT, "info-x5u-mismatch");
+    }
+
+    if (strcmp(pp->alg, "ES256") != 0)
+        return fail(pp, PPT_UNSUPPORTED_ALG, "alg-not-es256");
+    if (iv && iv->alg.n && !slice_eq_str(iv->alg, pp->alg))
+        return fail(pp, PPT_UNSUPPORTED_ALG, "alg-param-mismatch");
+    if (!jose_ppt)
+        return fail(pp, PPT_UNSUPPORTED_ALG, "no-ppt");
+    if (strcmp(pp->ppt, "shaken") && strcmp(pp->ppt, "div") && strcmp(pp->ppt, "div-o") &&
+        strcmp(pp->ppt, "rcd"))
+        return fail(pp, PPT_UNSUPPORTED_ALG, "unknown-ppt");
+    if (iv && iv->ppt.n && !slice_eq_str(iv->ppt, pp->ppt))
+        return fail(pp, PPT_UNSUPPORTED_ALG, "ppt-param-mismatch");
+    return PPT_OK;
+}
+
+const char *passport_result_label(enum ppt_result r)
+{
+    switch (r) {
+    case PPT_OK: return "";
+    case PPT_BAD_FORMAT: return "bad-format";
+    case PPT_UNSUPPORTED_ALG: return "unsupported-alg";
+    }
+    return "bad-format";
+}
+
+void passport_fingerprint(struct slice token, char *hex)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(token.p, token.n, md);
+    for (int i = 0; i < 8; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[16] = '\0';
+}
+
+void passport_warnings_str(unsigned w, char *buf, size_t cap)
+{
+    static const char *const names[] = { "dest-tn-string", "origid-not-uuid", "x5u-not-https",
+                                         "no-ppt-param",   "tn-not-canonical", "no-typ" };
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(w & (1u << i)))
+            continue;
+        int n = snprintf(buf + off, cap - off, "%s%s", off ? ";" : "", names[i]);
+        if (n < 0 || (size_t)n >= cap - off)
+            break;
+        off += (size_t)n;
+    }
+}

@@ -1,0 +1,267 @@
+/* summary: SIP start line, header and Content-Length framing (RFC 3261 §7, §7.3.1, §18.3). */
+#include "decoders/sip.h"
+
+#include <string.h>
+
+#define MAX_START_LINE 8192
+#define MAX_CONTENT_LENGTH (16u << 20)
+
+static const struct {
+    const char *name;
+    enum sip_hdr_id id;
+} known[] = {
+    { "Call-ID", SH_CALL_ID },
+    { "i", SH_CALL_ID },
+    { "CSeq", SH_CSEQ },
+    { "Via", SH_VIA },
+    { "v", SH_VIA },
+    { "From", SH_FROM },
+    { "f", SH_FROM },
+    { "To", SH_TO },
+    { "t", SH_TO },
+    { "P-Asserted-Identity", SH_PAI },
+    { "Content-Length", SH_CONTENT_LENGTH },
+    { "l", SH_CONTENT_LENGTH },
+    { "Content-Type", SH_CONTENT_TYPE },
+    { "c", SH_CONTENT_TYPE },
+    { "Contact", SH_CONTACT },
+    { "m", SH_CONTACT },
+    { "Identity", SH_IDENTITY },
+    { "y", SH_IDENTITY_Y },
+    { "X-Identity", SH_X_IDENTITY },
+    { "Date", SH_DATE },
+    { "Reason", SH_REASON },
+};
+
+const char *sip_hdr_name(enum sip_hdr_id id)
+{
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i].id == id)
+            return known[i].name;
+    return "";
+}
+
+static enum sip_hdr_id hdr_id(struct slice name)
+{
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (slice_eq_ci(name, known[i].name))
+            return known[i].id;
+    return SH_OTHER;
+}
+
+/* RFC 3261 token characters. */
+static bool is_token(uint8_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
+        return true;
+    return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/* Length of the line at p excluding its terminator; *next is the offset after CRLF/LF.
+ * Returns false when no LF occurs within len. */
+static bool line_at(const uint8_t *p, size_t len, size_t *linelen, size_t *next)
+{
+    const uint8_t *lf = memchr(p, '\n', len);
+    if (!lf)
+        return false;
+    size_t n = (size_t)(lf - p);
+    *next = n + 1;
+    if (n && p[n - 1] == '\r')
+        n--;
+    *linelen = n;
+    return true;
+}
+
+static bool is_sip_version(struct slice s)
+{
+    return slice_eq_ci(s, "SIP/2.0");
+}
+
+/* Fills method/ruri or status/reason from one line (without terminator). */
+static bool parse_start_line(struct slice line, struct sip_msg *m)
+{
+    if (slice_starts_ci(line, "SIP/2.0 ")) {
+        struct slice rest = slice_from(line, 8);
+        if (rest.n < 3 || !is_digit(rest.p[0]) || !is_digit(rest.p[1]) || !is_digit(rest.p[2]))
+            return false;
+        if (rest.n > 3 && rest.p[3] != ' ')
+            return false;
+        int code = (rest.p[0] - '0') * 100 + (rest.p[1] - '0') * 10 + (rest.p[2] - '0');
+        if (code < 100 || code > 699)
+            return false;
+        m->is_request = false;
+        m->status = code;
+        m->reason = slice_trim(slice_from(rest, 3));
+        return true;
+    }
+    size_t i = 0;
+    while (i < line.n && is_token(line.p[i]))
+        i++;
+    if (i == 0 || i >= line.n || line.p[i] != ' ')
+        return false;
+    struct slice method = slice_make(line.p, i);
+    struct slice rest = slice_from(line, i + 1);
+    size_t sp = slice_find(rest, ' ');
+    if (sp == 0 || sp >= rest.n)
+        return false;
+    struct slice uri = slice_make(rest.p, sp);
+    if (!is_sip_version(slice_from(rest, sp + 1)))
+        return false;
+    /* A URI has a scheme: "sip:", "sips:", "tel:", "urn:"... */
+    size_t colon = slice_find(uri, ':');
+    if (colon == 0 || colon >= uri.n)
+        return false;
+    m->is_request = true;
+    m->method = method;
+    m->ruri = uri;
+    m->status = 0;
+    return true;
+}
+
+bool sip_is_start_line(const uint8_t *p, size_t len)
+{
+    size_t ll, next;
+    struct sip_msg m;
+    if (len > MAX_START_LINE)
+        len = MAX_START_LINE;
+    if (!line_at(p, len, &ll, &next))
+        return false;
+    return parse_start_line(slice_make(p, ll), &m);
+}
+
+size_t sip_find_start(const uint8_t *p, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        if (sip_is_start_line(p + off, len - off))
+            return off;
+        const uint8_t *lf = memchr(p + off, '\n', len - off);
+        if (!lf)
+            break;
+        off = (size_t)(lf - p) + 1;
+    }
+    return len;
+}
+
+/* Could p still become a start line once more bytes arrive? (stream mode only) */
+static bool maybe_start_line(const uint8_t *p, size_t len)
+{
+    if (len >= MAX_START_LINE)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] < 0x20 && p[i] != '\r' && p[i] != '\t')
+            return false;
+    return true;
+}
+
+const struct sip_hdr *sip_find(const struct sip_msg *m, enum sip_hdr_id id)
+{
+    for (size_t i = 0; i < m->nhdrs; i++)
+        if (m->hdrs[i].id == id)
+            return &m->hdrs[i];
+    return NULL;
+}
+
+enum sip_status sip_parse(const uint8_t *p, size_t len, bool stream, struct sip_msg *m)
+{
+    size_t ll, off;
+    m->nhdrs = 0;
+    m->hdrs_dropped = 0;
+    m->body = SLICE_NULL;
+    m->body_truncated = false;
+    m->no_content_length = true;
+    m->len = 0;
+    m->method = m->ruri = m->reason = SLICE_NULL;
+
+    if (!line_at(p, len < MAX_START_LINE ? len : MAX_START_LINE, &ll, &off))
+        return stream && maybe_start_line(p, len) ? SIP_NEED_MORE : SIP_NOT_SIP;
+    if (!parse_start_line(slice_make(p, ll), m))
+        return SIP_NOT_SIP;
+
+    uint64_t clen = 0;
+    bool have_clen = false;
+    struct sip_hdr *cur = NULL;
+    bool last_line = false;
+    for (;;) {
+        size_t next;
+        if (last_line || off >= len) {
+            /* A datagram without the empty line after its headers: keep what is there. */
+            if (stream)
+                return SIP_NEED_MORE;
+            m->len = len;
+            m->body_truncated = have_clen && clen > 0;
+            return SIP_OK;
+        }
+        if (!line_at(p + off, len - off, &ll, &next)) {
+            if (len - off > SIP_MAX_HEADER_BYTES)
+                return SIP_MALFORMED;
+            if (stream)
+                return SIP_NEED_MORE;
+            ll = next = len - off;
+            last_line = true;
+        }
+        if (off > SIP_MAX_HEADER_BYTES)
+            return SIP_MALFORMED;
+        const uint8_t *line = p + off;
+        off += next;
+        if (ll == 0)
+            break; /* end of headers */
+        if (is_sp(line[0])) {
+            /* Folded continuation (RFC 3261 §7.3.1): extends the previous value. */
+            if (!cur)
+                return SIP_MALFORMED;
+            struct slice ext = slice_trim(slice_make(line, ll));
+            if (ext.n)
+                cur->value.n = (size_t)(ext.p + ext.n - cur->value.p);
+            continue;
+        }
+        struct slice l = slice_make(line, ll);
+        size_t colon = slice_find(l, ':');
+        if (colon == l.n || colon == 0)
+            return SIP_MALFORMED;
+        struct slice name = slice_trim(slice_make(l.p, colon));
+        if (name.n == 0)
+            return SIP_MALFORMED;
+        for (size_t i = 0; i < name.n; i++)
+            if (!is_token(name.p[i]))
+                return SIP_MALFORMED;
+        struct slice value = slice_trim(slice_from(l, colon + 1));
+        if (value.n == 0)
+            value = slice_make(l.p + l.n, 0);
+        enum sip_hdr_id id = hdr_id(name);
+        if (id == SH_CONTENT_LENGTH) {
+            uint64_t v;
+            if (!slice_to_u64(value, MAX_CONTENT_LENGTH, &v))
+                return SIP_MALFORMED;
+            if (have_clen && v != clen)
+                return SIP_MALFORMED; /* conflicting framing: a smuggling attempt or garbage */
+            clen = v;
+            have_clen = true;
+            m->no_content_length = false;
+        }
+        if (m->nhdrs == SIP_MAX_HEADERS) {
+            m->hdrs_dropped++;
+            cur = NULL;
+            continue;
+        }
+        cur = &m->hdrs[m->nhdrs++];
+        cur->name = name;
+        cur->value = value;
+        cur->id = id;
+    }
+
+    size_t avail = len - off;
+    if (!have_clen && !stream)
+        clen = avail; /* RFC 3261 §18.3: without Content-Length a datagram's body runs to its end */
+    if (clen <= avail) {
+        m->body = slice_make(p + off, (size_t)clen);
+        m->len = off + (size_t)clen;
+        return SIP_OK;
+    }
+    if (stream)
+        return SIP_NEED_MORE;
+    m->body = slice_make(p + off, avail);
+    m->body_truncated = true;
+    m->len = len;
+    return SIP_OK;
+}

@@ -1,0 +1,27 @@
+/* summary: `stirprobe report KIND` — named reports over the SQLite file only.
+ *
+ * Reports never see live structures: they can be rerun on any database written by
+ * this or an earlier version. Output is a table on a terminal, CSV (--csv) or NDJSON
+ * (--json). */
+#ifndef STIRPROBE_REPORT_H
+#define STIRPROBE_REPORT_H
+
+#include <stdio.h>
+
+enum rpt_format { RPT_TABLE, RPT_CSV, RPT_JSON };
+
+struct rpt_opts {
+    const char *db_path;
+    enum rpt_format format;
+    const char *since; /* ISO 8601 or NULL */
+    const char *until;
+};
+
+/* Runs report `kind` to out. Returns 0, or 1 with a message on stderr (bad kind,
+ * missing database, bad time). */
+int report_run(const char *kind, const struct rpt_opts *o, FILE *out);
+
+/* Names of the implemented kinds, NULL-terminated (for --help). */
+extern const char *const report_kinds[];
+
+#endif
