@@ -66,10 +66,18 @@ bool sip_addr_next(struct slice v, struct slice *uri, struct slice *params, stru
 {
     v = slice_trim(v);
     size_t i = 0, lt = v.n;
+    bool quotes = true;
     /* Find '<' outside a quoted display name. */
     while (i < v.n) {
-        if (v.p[i] == '"') {
-            i = skip_quoted(v, i);
+        if (v.p[i] == '"' && quotes) {
+            size_t end = skip_quoted(v, i);
+            if (end == v.n) {
+                /* Unterminated quote (seen with hand-escaped \"name\"): read it as plain text. */
+                quotes = false;
+                i++;
+            } else {
+                i = end;
+            }
             continue;
         }
         if (v.p[i] == '<') {
