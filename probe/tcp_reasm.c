@@ -70,6 +70,8 @@ static void drop_buffer(struct tcp_reasm *r, struct stream *s, size_t extra)
 /* Keep bytes the consumer could not use yet; false when the cap forced a drop. */
 static bool append(struct tcp_reasm *r, struct stream *s, const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return true;
     if (len > r->cfg.max_stream_bytes - s->blen) {
         /* The consumer could not frame a message within the cap: give up on these bytes. */
         drop_buffer(r, s, len);
