@@ -18,6 +18,8 @@
     X(TCP, "tcp_packets", "traffic")                                                                  \
     X(TCP_STREAMS, "tcp_streams", "traffic")                                                          \
     X(TLS_SIP, "tls_sip_packets", "traffic")                                                          \
+    X(IP_FRAGMENTS, "ip_fragments", "traffic")                                                        \
+    X(IP_REASSEMBLED, "ip_datagrams_reassembled", "traffic")                                          \
     X(SIP_MESSAGES, "sip_messages", "sip")                                                            \
     X(REQ_INVITE, "sip_requests_INVITE", "sip")                                                       \
     X(REQ_ACK, "sip_requests_ACK", "sip")                                                             \
@@ -55,7 +57,10 @@
     X(DROP_LINK_TRUNCATED, "drop_link_truncated", "drop")                                             \
     X(DROP_NOT_IP, "drop_not_ip", "drop")                                                             \
     X(DROP_IP_MALFORMED, "drop_ip_malformed", "drop")                                                 \
-    X(DROP_IP_FRAGMENT, "drop_ip_fragment", "drop")                                                   \
+    X(DROP_FRAG_TIMEOUT, "drop_ip_fragments_timeout", "drop")                                         \
+    X(DROP_FRAG_EVICTED, "drop_ip_fragments_evicted", "drop")                                         \
+    X(DROP_FRAG_INVALID, "drop_ip_fragments_invalid", "drop")                                         \
+    X(FRAG_OVERLAP_BYTES, "ip_fragment_overlap_bytes", "drop")                                        \
     X(DROP_TUNNEL_DEPTH, "drop_tunnel_depth", "drop")                                                 \
     X(DROP_L4_OTHER, "drop_other_l4_protocol", "drop")                                                \
     X(DROP_UDP_MALFORMED, "drop_udp_malformed", "drop")                                               \

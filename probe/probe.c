@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "probe/defrag.h"
 #include "probe/ip.h"
 #include "probe/l4.h"
 #include "probe/link.h"
@@ -19,6 +20,7 @@ struct probe {
     struct probe_sink sink;
     struct stats *st;
     struct tcp_reasm *tcp;
+    struct defrag *defrag;
     struct ptime last_expire;
 };
 
@@ -33,6 +35,10 @@ void probe_default_cfg(struct probe_cfg *cfg)
     cfg->tcp.max_streams = 65536;
     cfg->tcp.max_stream_bytes = 1u << 20; /* one SIP message with a large body fits */
     cfg->tcp.idle_sec = 300;
+    cfg->defrag.max_datagrams = 4096;
+    cfg->defrag.max_fragments = 64; /* 64 kB in 1 kB pieces; real INVITEs need 2-5 */
+    cfg->defrag.max_total_bytes = 32u << 20;
+    cfg->defrag.timeout_sec = 30;
 }
 
 static size_t tcp_to_sink(void *ctx, const struct pdu *pdu, bool *need_sync)
@@ -49,8 +55,9 @@ struct probe *probe_new(const struct probe_cfg *cfg, struct probe_sink sink, str
     p->sink = sink;
     p->st = st;
     p->tcp = tcp_reasm_new(&cfg->tcp, tcp_to_sink, p, st);
-    if (!p->tcp) {
-        free(p);
+    p->defrag = defrag_new(&cfg->defrag, st);
+    if (!p->tcp || !p->defrag) {
+        probe_free(p);
         return NULL;
     }
     return p;
@@ -61,6 +68,7 @@ void probe_free(struct probe *p)
     if (!p)
         return;
     tcp_reasm_free(p->tcp);
+    defrag_free(p->defrag);
     free(p);
 }
 
@@ -142,6 +150,7 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
     /* Expiry is driven by capture time, checked at most once per second of it. */
     if (ts.sec != p->last_expire.sec) {
         tcp_reasm_expire(p->tcp, ts);
+        defrag_expire(p->defrag, ts);
         p->last_expire = ts;
     }
 
@@ -164,8 +173,14 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
         if (depth == 0)
             stats_inc(p->st, lo.ip_version == 4 ? ST_IPV4 : ST_IPV6, 1);
 
-        struct ip_out ip;
+        struct ip_out ip, whole;
         enum ip_status is = ip_decode(lo.ip_version, lo.ip.p, lo.ip.n, &ip);
+        if (is == IP_FRAGMENT) {
+            if (!defrag_add(p->defrag, ts, &ip, &whole))
+                return;
+            ip = whole;
+            is = IP_OK;
+        }
         switch (is) {
         case IP_OK:
             break;
@@ -176,8 +191,7 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
             stats_inc(p->st, ST_DROP_IP_MALFORMED, 1);
             return;
         case IP_FRAGMENT:
-            stats_inc(p->st, ST_DROP_IP_FRAGMENT, 1);
-            return;
+            return; /* handled above */
         case IP_NO_PAYLOAD:
             stats_inc(p->st, ST_DROP_L4_OTHER, 1);
             return;

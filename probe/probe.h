@@ -11,6 +11,7 @@
 
 #include "common/ptime.h"
 #include "common/stats.h"
+#include "probe/defrag.h"
 #include "probe/packet.h"
 #include "probe/tcp_reasm.h"
 
@@ -23,6 +24,7 @@ struct probe_sink {
 
 struct probe_cfg {
     struct tcp_reasm_cfg tcp;
+    struct defrag_cfg defrag;
 };
 
 void probe_default_cfg(struct probe_cfg *cfg);
