@@ -83,6 +83,8 @@ fuzz:
 	        2>&1 | tail -2 || exit 1; \
 	done
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
+$(B)/fuzz_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/cli/pipeline.o $(LIB_OBJ)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 

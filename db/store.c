@@ -47,8 +47,8 @@ static const char *const stmt_sql[Q__COUNT] = {
         " decode_detail, warnings, raw_jws, chain_id, verify_result, verify_detail)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
         "?24,?25)",
-    [Q_STAT_UPSERT] = "INSERT INTO stats (capture_id, name, kind, value) VALUES (?1,?2,?3,?4)"
-                      " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value",
+    [Q_STAT_UPSERT] = ("INSERT INTO stats (capture_id, name, kind, value) VALUES (?1,?2,?3,?4)"
+                       " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value"),
 };
 
 struct store {
