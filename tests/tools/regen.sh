@@ -1,0 +1,65 @@
+#!/bin/sh
+# Rebuilds build/stirgen and regenerates the test PKI (tests/pki) and the
+# test captures with their expected CSVs (tests/pcaps), plus
+# tests/pcaps/MANIFEST.tsv.  Run from anywhere; works from the repo root.
+#
+# The output is NOT byte-reproducible: every run makes new keys and new
+# ECDSA signatures (OpenSSL 3.0 has no deterministic ECDSA).  Commit the
+# result once; regenerate only when the scenarios change, and review the
+# CSV diffs (chain_id values change on every run, everything else must not).
+#
+# Afterwards, tests/tools/check-outputs.sh verifies the files with tshark
+# and openssl.
+set -eu
+
+cd "$(dirname "$0")/../.."
+CC=${CC:-cc}
+G=build/stirgen
+P=tests/pcaps
+M=$P/MANIFEST.tsv
+
+mkdir -p build "$P"
+# shellcheck disable=SC2046 # pkg-config output must word-split
+$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g tests/tools/*.c \
+    $(pkg-config --cflags --libs libcrypto jansson) -o "$G"
+
+"$G" pki tests/pki
+
+printf 'file\tcommand\tlink type\tcovers\n' > "$M"
+
+# gen FILE LINKTYPE COVERS [stirgen pcap options...]
+gen() {
+    f=$1 link=$2 covers=$3
+    shift 3
+    "$G" pcap "$@" "$P/$f"
+    printf '%s\t%s\t%s\t%s\n' "$f" "stirgen pcap $* $P/$f" "$link" "$covers" >> "$M"
+}
+
+demo='scenario demo: 12 INVITE dialogs (signed A/B/C, unsigned, UDP retransmission, CANCEL/487, TCP split+coalesced+duplicate segment, traceback leg sharing a PASSporT, compact y:, X-Identity, div+shaken, folded comma-joined rcd+shaken, bad base64url, formula-injection Call-ID) + REGISTER, OPTIONS, RTP, DNS, non-SIP junk on 5060'
+
+gen demo.pcap 'EN10MB (1)' "$demo; pcap µs little-endian (make demo)" \
+    --scenario demo
+gen vlan.pcap 'EN10MB (1) + 802.1Q VID 100' 'demo behind one 802.1Q tag' \
+    --scenario demo --link vlan
+gen qinq.pcap 'EN10MB (1) + 802.1ad VID 200 + 802.1Q VID 100' 'demo behind a QinQ double tag' \
+    --scenario demo --link qinq
+gen sll.pcap 'LINUX_SLL (113)' 'demo as `tcpdump -i any` (cooked v1) on the SBC 198.51.100.7' \
+    --scenario demo --link sll
+gen sll2.pcap 'LINUX_SLL2 (276)' 'demo as cooked v2' \
+    --scenario demo --link sll2
+gen ipv6.pcapng 'EN10MB (1)' 'demo over IPv6 (2001:db8::/32, IPv6 literals in SIP/SDP); pcapng SHB+IDB(if_tsresol=9)+EPB, ns timestamps' \
+    --scenario demo --ipv6 --format pcapng --ns
+gen raw-ns-be.pcap 'RAW (101)' 'demo as raw IP; pcap ns magic, big-endian file' \
+    --scenario demo --link raw --ns --be
+gen null.pcap 'NULL (0)' 'demo on BSD loopback: 4-byte AF in file (host) byte order, AF_INET=2' \
+    --scenario demo --link null
+gen loop-ipv6.pcap 'LOOP (108)' 'demo over IPv6 on OpenBSD loopback: AF in network order, AF_INET6=24' \
+    --scenario demo --link loop --ipv6
+gen truncated.pcap 'EN10MB (1)' 'demo cut off: 40 whole records then half of record 41; expected CSV covers packets 1-40 only (partial calls, no final status yet); reader should exit 2' \
+    --scenario demo --truncate-after 40
+
+"$G" not-a-capture "$P/not-a-capture.pcap"
+printf '%s\t%s\t%s\t%s\n' not-a-capture.pcap "stirgen not-a-capture $P/not-a-capture.pcap" '-' \
+    'a text file named .pcap: must be rejected cleanly (exit 1); expected CSV is the header only' >> "$M"
+
+echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

@@ -1,0 +1,1136 @@
+/* summary: stirgen scenarios — SIP dialogs (RFC 3261) with STIR/SHAKEN
+ * Identity headers (RFC 8224, 8588, 8946, 9795) laid out as packets, and
+ * the truth about each call that the expected CSV is computed from.
+ *
+ * Times are planned in microseconds after T0; after sorting, each packet
+ * gets a sub-microsecond part (500..999 ns) so that a reader that rounds
+ * nanoseconds to microseconds instead of truncating shows up in first_seen. */
+#include "stirgen.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define T0 1740830400ull /* 2025-03-01T12:00:00Z */
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* Hosts, all in the RFC 5737 documentation ranges.  The capture is taken
+ * on the SBC; the others are its peers. */
+#define H_SBC IP(198, 51, 100, 7)    /* our SBC: terminates calls 1-5, 7-12 */
+#define H_ORIG IP(203, 0, 113, 5)    /* originating carrier's SBC */
+#define H_GW IP(203, 0, 113, 9)      /* a gateway (call 3) */
+#define H_SIPPY IP(203, 0, 113, 20)  /* a vendor SBC using X-Identity (call 8) */
+#define H_EVIL IP(203, 0, 113, 66)   /* call 12 */
+#define H_JUNK IP(203, 0, 113, 77)   /* non-SIP datagram sender */
+#define H_NEXT IP(192, 0, 2, 10)     /* next hop of call 1 (traceback leg) */
+#define H_PBX IP(192, 0, 2, 44)      /* an enterprise PBX, unsigned */
+#define H_DNS IP(192, 0, 2, 53)
+
+#define X5U_A "https://certs.stirprobe.test/sp-a.pem"
+#define X5U_B "https://certs.stirprobe.test/sp-b.pem"
+
+struct ep {
+    uint32_t ip;
+    uint16_t port;
+};
+
+/* A message as built: its text and what it is. */
+struct msg {
+    struct buf text;
+    struct msgref ref;
+};
+
+/* One SIP dialog between a UAC and a UAS, with everything needed to build
+ * its messages. */
+struct dlg {
+    struct scen *s;
+    const char *call_id; /* a string literal: outlives the scenario */
+    int no;              /* call number, for tags and branches */
+    bool tcp, compact;
+    struct ep uac, uas;
+    char ruri[192];
+    char from[256];      /* From value including ;tag= */
+    char to[192];        /* To value without a tag */
+    char to_tag[32];
+    char pai[192];       /* "" = no P-Asserted-Identity */
+    char date[40];       /* "" = no Date header */
+    struct buf ident;    /* Identity header lines (with CRLF) for the INVITE */
+    unsigned cseq;       /* CSeq of the INVITE */
+    char branch[40];     /* the INVITE transaction's branch */
+    char last_branch[40]; /* branch of the last new non-INVITE transaction */
+    unsigned nbranch;
+    uint16_t media_uac, media_uas;
+    struct msg invite;   /* kept for retransmission */
+};
+
+/* ---- packets -------------------------------------------------------------- */
+
+static struct pkt *new_pkt(struct scen *s, uint64_t t_us, uint8_t proto, struct ep src, struct ep dst)
+{
+    if (s->npkts == s->capp) {
+        s->capp = s->capp ? s->capp * 2 : 128;
+        s->pkts = xrealloc(s->pkts, s->capp * sizeof *s->pkts);
+    }
+    struct pkt *p = &s->pkts[s->npkts++];
+    memset(p, 0, sizeof *p);
+    p->ts_ns = (T0 * 1000000u + t_us) * 1000u;
+    p->proto = proto;
+    p->src = src.ip, p->sport = src.port;
+    p->dst = dst.ip, p->dport = dst.port;
+    return p;
+}
+
+static void pkt_attach(struct pkt *p, const struct msgref *r)
+{
+    if (p->nmsgs == PKT_MAX_MSGS)
+        die("scenario bug: too many messages in one packet");
+    p->msgs[p->nmsgs++] = *r;
+}
+
+static void udp_send(struct scen *s, uint64_t t_us, struct ep src, struct ep dst, const void *d, size_t n,
+                     const struct msgref *r)
+{
+    struct pkt *p = new_pkt(s, t_us, IPPROTO_UDP_, src, dst);
+    buf_put(&p->payload, d, n);
+    if (r)
+        pkt_attach(p, r);
+}
+
+/* ---- text helpers ----------------------------------------------------------- */
+
+/* Host part of a SIP URI or SDP address for an endpoint. */
+static const char *host(const struct scen *s, uint32_t ip, char out[64])
+{
+    char a[64];
+    ip_str(ip, s->ipv6, a);
+    snprintf(out, 64, s->ipv6 ? "[%s]" : "%s", a);
+    return out;
+}
+
+static const char *hn(const struct dlg *d, const char *name)
+{
+    /* RFC 3261 §7.3.3 compact forms, plus y for Identity (RFC 8224 §4). */
+    static const char *const C[][2] = {
+        {"Via", "v"},     {"From", "f"},           {"To", "t"},          {"Call-ID", "i"},
+        {"Contact", "m"}, {"Content-Length", "l"}, {"Content-Type", "c"}, {"Identity", "y"},
+    };
+    if (d->compact)
+        for (size_t i = 0; i < ARRAY_LEN(C); i++)
+            if (!strcmp(C[i][0], name))
+                return C[i][1];
+    return name;
+}
+
+static void new_branch(struct dlg *d, char out[40])
+{
+    snprintf(out, 40, "z9hG4bK%02x%04x%s", d->no, 0x5a17 + d->nbranch++, d->tcp ? "t" : "u");
+}
+
+static void sdp(struct buf *b, const struct dlg *d, bool offer)
+{
+    char a[64];
+    const struct ep *e = offer ? &d->uac : &d->uas;
+    ip_str(e->ip, d->s->ipv6, a);
+    const char *fam = d->s->ipv6 ? "IP6" : "IP4";
+    buf_printf(b,
+               "v=0\r\n"
+               "o=- %u 1 IN %s %s\r\n"
+               "s=-\r\n"
+               "c=IN %s %s\r\n"
+               "t=0 0\r\n"
+               "m=audio %u RTP/AVP 0 101\r\n"
+               "a=rtpmap:0 PCMU/8000\r\n"
+               "a=rtpmap:101 telephone-event/8000\r\n"
+               "a=sendrecv\r\n",
+               4000u + (unsigned)d->no * 10 + (offer ? 0 : 1), fam, a, fam, a,
+               offer ? d->media_uac : d->media_uas);
+}
+
+static void via(struct buf *b, const struct dlg *d, const char *branch)
+{
+    char h[64];
+    buf_printf(b, "%s: SIP/2.0/%s %s:%u;branch=%s\r\n", hn(d, "Via"), d->tcp ? "TCP" : "UDP",
+               host(d->s, d->uac.ip, h), d->uac.port, branch);
+}
+
+static void to_hdr(struct buf *b, const struct dlg *d, bool tag)
+{
+    buf_printf(b, "%s: %s%s%s\r\n", hn(d, "To"), d->to, tag ? ";tag=" : "", tag ? d->to_tag : "");
+}
+
+static void contact_uri(char out[192], const struct dlg *d, bool uac)
+{
+    char h[64];
+    const struct ep *e = uac ? &d->uac : &d->uas;
+    snprintf(out, 192, "sip:%s%s:%u%s", uac ? "caller@" : "", host(d->s, e->ip, h), e->port,
+             d->tcp ? ";transport=tcp" : "");
+}
+
+/* Finishes a message: optional body with its Content-Type, then the
+ * Content-Length that must match it byte for byte. */
+static void finish(struct buf *b, const struct dlg *d, const struct buf *body)
+{
+    if (body && body->n)
+        buf_printf(b, "%s: application/sdp\r\n", hn(d, "Content-Type"));
+    buf_printf(b, "%s: %zu\r\n\r\n", hn(d, "Content-Length"), body ? body->n : 0);
+    if (body)
+        buf_put(b, body->p, body->n);
+}
+
+static void ref_request(struct msgref *r, const struct dlg *d, const char *method, unsigned cseq,
+                        const char *cseq_method)
+{
+    memset(r, 0, sizeof *r);
+    r->call_id = d->call_id;
+    r->request = true;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->cseq = cseq;
+    snprintf(r->cseq_method, sizeof r->cseq_method, "%s", cseq_method);
+}
+
+/* ---- SIP messages ------------------------------------------------------------ */
+
+static void build_invite(struct msg *m, struct dlg *d)
+{
+    struct buf body = {0};
+    char c[192];
+    if (!d->branch[0])
+        new_branch(d, d->branch);
+    sdp(&body, d, true);
+    contact_uri(c, d, true);
+    buf_printf(&m->text, "INVITE %s SIP/2.0\r\n", d->ruri);
+    via(&m->text, d, d->branch);
+    buf_printf(&m->text, "Max-Forwards: 70\r\n");
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "From"), d->from);
+    to_hdr(&m->text, d, false);
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "Call-ID"), d->call_id);
+    buf_printf(&m->text, "CSeq: %u INVITE\r\n", d->cseq);
+    if (d->date[0])
+        buf_printf(&m->text, "Date: %s\r\n", d->date);
+    buf_printf(&m->text, "%s: <%s>\r\n", hn(d, "Contact"), c);
+    if (d->pai[0])
+        buf_printf(&m->text, "P-Asserted-Identity: %s\r\n", d->pai);
+    buf_put(&m->text, d->ident.p, d->ident.n);
+    buf_printf(&m->text, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n");
+    finish(&m->text, d, &body);
+    ref_request(&m->ref, d, "INVITE", d->cseq, "INVITE");
+    buf_free(&body);
+}
+
+/* A request other than INVITE from the UAC.  ACK for a non-2xx final
+ * response, and CANCEL, reuse the INVITE's branch and Request-URI (RFC 3261
+ * §17.1.1.3, §9.1); ACK for 2xx and BYE are new transactions sent to the
+ * UAS's Contact. */
+static void build_request(struct msg *m, struct dlg *d, const char *method, bool in_invite_txn)
+{
+    char br[40], uri[192];
+    bool to_tag = strcmp(method, "CANCEL") != 0;
+    unsigned cseq = d->cseq;
+    if (in_invite_txn) {
+        snprintf(br, sizeof br, "%s", d->branch);
+        snprintf(uri, sizeof uri, "%s", d->ruri);
+    } else {
+        new_branch(d, br);
+        memcpy(d->last_branch, br, sizeof br);
+        contact_uri(uri, d, false);
+        if (!strcmp(method, "BYE"))
+            cseq = d->cseq + 1;
+    }
+    buf_printf(&m->text, "%s %s SIP/2.0\r\n", method, uri);
+    via(&m->text, d, br);
+    buf_printf(&m->text, "Max-Forwards: 70\r\n");
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "From"), d->from);
+    to_hdr(&m->text, d, to_tag);
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "Call-ID"), d->call_id);
+    buf_printf(&m->text, "CSeq: %u %s\r\n", cseq, method);
+    finish(&m->text, d, NULL);
+    ref_request(&m->ref, d, method, cseq, method);
+}
+
+/* A response from the UAS to the request (cseq, method, branch). */
+static void build_response(struct msg *m, struct dlg *d, int code, const char *reason, unsigned cseq,
+                           const char *method, const char *branch)
+{
+    bool invite = !strcmp(method, "INVITE");
+    struct buf body = {0};
+    char c[192];
+    buf_printf(&m->text, "SIP/2.0 %d %s\r\n", code, reason);
+    via(&m->text, d, branch);
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "From"), d->from);
+    to_hdr(&m->text, d, code != 100); /* 100 Trying is hop-by-hop: no To tag */
+    buf_printf(&m->text, "%s: %s\r\n", hn(d, "Call-ID"), d->call_id);
+    buf_printf(&m->text, "CSeq: %u %s\r\n", cseq, method);
+    if (invite && code > 100 && code < 300) {
+        contact_uri(c, d, false);
+        buf_printf(&m->text, "%s: <%s>\r\n", hn(d, "Contact"), c);
+    }
+    if (invite && code >= 200 && code < 300)
+        sdp(&body, d, false);
+    finish(&m->text, d, &body);
+    memset(&m->ref, 0, sizeof m->ref);
+    m->ref.call_id = d->call_id;
+    m->ref.code = code;
+    m->ref.cseq = cseq;
+    snprintf(m->ref.cseq_method, sizeof m->ref.cseq_method, "%s", method);
+    buf_free(&body);
+}
+
+/* ---- UDP call flows ------------------------------------------------------------ */
+
+enum stepkind {
+    S_INVITE,
+    S_INVITE_RETX, /* the same INVITE bytes again (UDP retransmission) */
+    S_RESP,        /* a response to the INVITE: code + reason */
+    S_ACK,         /* ACK: for a 2xx a new transaction, else in the INVITE's */
+    S_CANCEL,
+    S_RESP_CANCEL, /* 200 to the CANCEL */
+    S_BYE,
+    S_RESP_BYE,    /* 200 to the BYE */
+};
+
+struct step {
+    unsigned ms;   /* after the call's start */
+    enum stepkind kind;
+    int code;
+    const char *reason;
+};
+
+static void run_flow(struct dlg *d, uint64_t start_us, const struct step *st, size_t n)
+{
+    int final = 0;
+    char bye_branch[40] = "", cancel_branch[40] = "";
+    unsigned bye_cseq = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = start_us + (uint64_t)st[i].ms * 1000u;
+        struct msg m = {0};
+        bool from_uac = true;
+        switch (st[i].kind) {
+        case S_INVITE:
+            build_invite(&d->invite, d);
+            udp_send(d->s, t, d->uac, d->uas, d->invite.text.p, d->invite.text.n, &d->invite.ref);
+            continue;
+        case S_INVITE_RETX:
+            udp_send(d->s, t, d->uac, d->uas, d->invite.text.p, d->invite.text.n, &d->invite.ref);
+            continue;
+        case S_RESP:
+            build_response(&m, d, st[i].code, st[i].reason, d->cseq, "INVITE", d->branch);
+            if (st[i].code >= 200)
+                final = st[i].code;
+            from_uac = false;
+            break;
+        case S_ACK:
+            if (!final)
+                die("scenario bug: ACK before a final response in %s", d->call_id);
+            build_request(&m, d, "ACK", final >= 300);
+            break;
+        case S_CANCEL:
+            build_request(&m, d, "CANCEL", true);
+            snprintf(cancel_branch, sizeof cancel_branch, "%s", d->branch);
+            break;
+        case S_RESP_CANCEL:
+            build_response(&m, d, 200, "OK", d->cseq, "CANCEL", cancel_branch);
+            from_uac = false;
+            break;
+        case S_BYE:
+            build_request(&m, d, "BYE", false);
+            memcpy(bye_branch, d->last_branch, sizeof bye_branch);
+            bye_cseq = m.ref.cseq;
+            break;
+        case S_RESP_BYE:
+            build_response(&m, d, 200, "OK", bye_cseq, "BYE", bye_branch);
+            from_uac = false;
+            break;
+        }
+        if (from_uac)
+            udp_send(d->s, t, d->uac, d->uas, m.text.p, m.text.n, &m.ref);
+        else
+            udp_send(d->s, t, d->uas, d->uac, m.text.p, m.text.n, &m.ref);
+        buf_free(&m.text);
+    }
+}
+
+/* INVITE, 100, 180, 200, ACK, BYE, 200 */
+static const struct step FLOW_RINGING[] = {
+    {0, S_INVITE, 0, NULL},        {2, S_RESP, 100, "Trying"}, {30, S_RESP, 180, "Ringing"},
+    {1500, S_RESP, 200, "OK"},     {1506, S_ACK, 0, NULL},     {3000, S_BYE, 0, NULL},
+    {3004, S_RESP_BYE, 0, NULL},
+};
+
+/* INVITE, 100, 200, ACK, BYE, 200 */
+static const struct step FLOW_ANSWER[] = {
+    {0, S_INVITE, 0, NULL},    {2, S_RESP, 100, "Trying"}, {500, S_RESP, 200, "OK"},
+    {505, S_ACK, 0, NULL},     {3000, S_BYE, 0, NULL},     {3003, S_RESP_BYE, 0, NULL},
+};
+
+static void dlg_init(struct dlg *d, struct scen *s, int no, const char *call_id, struct ep uac, struct ep uas)
+{
+    memset(d, 0, sizeof *d);
+    d->s = s;
+    d->no = no;
+    d->call_id = call_id;
+    d->uac = uac;
+    d->uas = uas;
+    d->cseq = 100u + (unsigned)no;
+    snprintf(d->to_tag, sizeof d->to_tag, "b7%02x9e31", no);
+    d->media_uac = 20000;
+    d->media_uas = 30000;
+    /* the INVITE's branch is drawn when it is built, once d->tcp is final */
+}
+
+static void dlg_free(struct dlg *d)
+{
+    buf_free(&d->ident);
+    buf_free(&d->invite.text);
+}
+
+static void set_date(struct dlg *d, long long epoch)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(d->date, sizeof d->date, "%a, %d %b %Y %H:%M:%S GMT", &tm); /* RFC 3261 §20.17 */
+}
+
+/* ---- truth helpers ------------------------------------------------------------- */
+
+/* Sets a TN column from the URI actually sent, and cross-checks it against
+ * the value the scenario author expects: two independent statements of
+ * the truth must agree. */
+static void set_tn(char *dst, size_t n, const char *uri, const char *expect)
+{
+    tn_canon(uri, dst, n);
+    if (strcmp(dst, expect) != 0)
+        die("scenario bug: TN of '%s' is '%s', expected '%s'", uri, dst, expect);
+}
+
+static void add_truth(struct scen *s, const struct call_truth *t)
+{
+    for (size_t i = 0; i < s->ncalls; i++)
+        if (!strcmp(s->calls[i].call_id, t->call_id))
+            die("scenario bug: Call-ID %s used twice", t->call_id);
+    if (s->ncalls == s->capc) {
+        s->capc = s->capc ? s->capc * 2 : 16;
+        s->calls = xrealloc(s->calls, s->capc * sizeof *s->calls);
+    }
+    s->calls[s->ncalls++] = *t;
+}
+
+static void truth_shaken(struct call_truth *t, const char *token, const struct passport_spec *ps)
+{
+    snprintf(t->attest, sizeof t->attest, "%s", ps->attest);
+    snprintf(t->origid, sizeof t->origid, "%s", ps->origid);
+    snprintf(t->orig_tn, sizeof t->orig_tn, "%s", ps->orig);
+    t->dest_tn[0] = 0;
+    for (size_t i = 0; i < ARRAY_LEN(ps->dest) && ps->dest[i]; i++)
+        snprintf(t->dest_tn + strlen(t->dest_tn), sizeof t->dest_tn - strlen(t->dest_tn), "%s%s",
+                 i ? ";" : "", ps->dest[i]);
+    t->iat = ps->iat;
+    snprintf(t->x5u, sizeof t->x5u, "%s", ps->x5u);
+    chain_id(token, strlen(token), t->chain_id);
+    t->has_shaken = true;
+}
+
+/* Signs and immediately verifies with the certificate: a key/cert mix-up
+ * in tests/pki must fail here, not later in the probe's tests. */
+static char *sign_checked(struct scen *s, bool use_b, const struct passport_spec *ps)
+{
+    char *tok = passport_sign(use_b ? s->key_b : s->key_a, ps);
+    const char *why;
+    if (!jws_verify(X509_get0_pubkey(use_b ? s->cert_b : s->cert_a), tok, strlen(tok), &why))
+        die("self-check of a fresh signature failed: %s", why);
+    return tok;
+}
+
+static long long iat_of(uint64_t t_us) { return (long long)(T0 + t_us / 1000000u); }
+
+/* Appends "NAME: TOKEN;info=<X5U>;alg=ES256;ppt=PPT\r\n" to d->ident and
+ * returns the header value (malloc'd). */
+static char *add_identity(struct dlg *d, const char *name, const char *token, const struct passport_spec *ps)
+{
+    char *v = identity_value(token, ps->x5u, ps->ppt);
+    buf_printf(&d->ident, "%s: %s\r\n", name, v);
+    return v;
+}
+
+/* ---- the demo scenario ------------------------------------------------------------ */
+
+#define START(ms, us) ((uint64_t)(ms) * 1000u + (us))
+
+/* Call 1: a plain signed call; its Identity reappears on call 6. */
+static char *call_a_udp(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-a-udp@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 1, t.call_id, (struct ep){H_ORIG, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "\"Alice\" <sip:+12025550101@orig.example.net;user=phone>;tag=a1f3c2-1");
+    snprintf(d.to, sizeof d.to, "<sip:+1-202-555-0199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550101@orig.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "8f2c1a9e-0b7d-4c3e-9a51-2d6f7e8a9b01",
+        .orig = "12025550101", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    char *val = add_identity(&d, "Identity", tok, &ps);
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550101");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550101");
+    run_flow(&d, start, FLOW_RINGING, ARRAY_LEN(FLOW_RINGING));
+
+    /* The media the SDP announced: 20 ms of PCMU per packet while the call
+     * is up.  Not SIP, so it must not disturb the call table. */
+    uint16_t seq = (uint16_t)rng_next(&s->rng);
+    uint32_t ts = (uint32_t)rng_next(&s->rng), ssrc = (uint32_t)rng_next(&s->rng);
+    for (int i = 0; i < 20; i++) {
+        struct buf rtp = {0};
+        buf_u8(&rtp, 0x80);               /* RTP version 2 */
+        buf_u8(&rtp, i == 0 ? 0x80 : 0);  /* marker on the first packet, PT 0 (PCMU) */
+        buf_be16(&rtp, (uint16_t)(seq + i));
+        buf_be32(&rtp, ts + 160u * (uint32_t)i);
+        buf_be32(&rtp, ssrc);
+        for (int k = 0; k < 160; k++)
+            buf_u8(&rtp, (uint8_t)rng_next(&s->rng));
+        udp_send(s, start + START(1516, 0) + (uint64_t)i * 20000u, (struct ep){H_ORIG, d.media_uac},
+                 (struct ep){H_SBC, d.media_uas}, rtp.p, rtp.n, NULL);
+        buf_free(&rtp);
+    }
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+    return val;
+}
+
+/* Call 6: the SBC relays call 1 to the next hop with a new Call-ID and the
+ * byte-identical Identity header: one traceback chain, two legs. */
+static void call_a_hop2(struct scen *s, uint64_t start, const char *c1_identity, const struct call_truth *c1)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},     {2, S_RESP, 100, "Trying"}, {1450, S_RESP, 200, "OK"},
+        {1472, S_ACK, 0, NULL},     {2966, S_BYE, 0, NULL},     {2970, S_RESP_BYE, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = *c1;
+    char h[64];
+    t.call_id = "call-a-hop2@term.example.net";
+    dlg_init(&d, s, 6, t.call_id, (struct ep){H_SBC, 5060}, (struct ep){H_NEXT, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_NEXT, h));
+    snprintf(d.from, sizeof d.from, "\"Alice\" <sip:+12025550101@term.example.net;user=phone>;tag=77c0e4-6");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@next.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550101;verstat=TN-Validation-Passed@term.example.net;user=phone>");
+    set_date(&d, c1->iat); /* a proxy passes Date through with Identity */
+    buf_printf(&d.ident, "Identity: %s\r\n", c1_identity);
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550101");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550101");
+    snprintf(t.verstat, sizeof t.verstat, "TN-Validation-Passed");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+}
+
+/* Call 2: attest B, tel: URIs, the INVITE retransmitted once over UDP. */
+static void call_b_retx(struct scen *s, uint64_t start)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},           {500, S_INVITE_RETX, 0, NULL}, {503, S_RESP, 100, "Trying"},
+        {700, S_RESP, 486, "Busy Here"},  {702, S_ACK, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-b-retx@orig.example.net"};
+    dlg_init(&d, s, 2, t.call_id, (struct ep){H_ORIG, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "tel:+12025550188");
+    snprintf(d.from, sizeof d.from, "<tel:+1-202-555-0102>;tag=c0ffee-2");
+    snprintf(d.to, sizeof d.to, "<tel:+12025550188>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "B", .origid = "4d1e6b7a-2c3f-4a5b-8c9d-0e1f2a3b4c02",
+        .orig = "12025550102", .dest = {"12025550188"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550188");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550102");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550188");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 3: attest C from a gateway, cancelled while ringing (final 487). */
+static void call_c_cancel(struct scen *s, uint64_t start)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},        {2, S_RESP, 100, "Trying"},
+        {30, S_RESP, 180, "Ringing"},  {2000, S_CANCEL, 0, NULL},
+        {2002, S_RESP_CANCEL, 0, NULL}, {2004, S_RESP, 487, "Request Terminated"},
+        {2006, S_ACK, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-c-cancel@gw.example.net"};
+    char h[64];
+    dlg_init(&d, s, 3, t.call_id, (struct ep){H_GW, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "<sip:+12025550103@gw.example.net;user=phone>;tag=9d2b-3");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550103@gw.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "C", .origid = "5e2f7c8b-3d4a-4b6c-9dae-1f2a3b4c5d03",
+        .orig = "12025550103", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550103");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550103");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 4: no Identity at all; a digits-only user part without user=phone
+ * still counts as a TN by local policy, a name does not. */
+static void call_unsigned(struct scen *s, uint64_t start)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},  {2, S_RESP, 100, "Trying"}, {800, S_RESP, 200, "OK"},
+        {805, S_ACK, 0, NULL},   {4000, S_BYE, 0, NULL},     {4003, S_RESP_BYE, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-unsigned@pbx.example.org"};
+    dlg_init(&d, s, 4, t.call_id, (struct ep){H_PBX, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:alice@example.com");
+    snprintf(d.from, sizeof d.from, "<sip:2025550144@pbx.example.org>;tag=pbx-4411");
+    snprintf(d.to, sizeof d.to, "<sip:alice@example.com>");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "2025550144");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+}
+
+/* ---- call 5: SIP over TCP ----------------------------------------------------------- */
+
+struct tcpconn {
+    struct scen *s;
+    struct ep cli, srv;
+    uint32_t cli_next, srv_next; /* next sequence number each side sends */
+};
+
+static struct pkt *tcp_seg(struct tcpconn *c, uint64_t t, bool from_cli, uint8_t flags, const void *d, size_t n)
+{
+    struct pkt *p = new_pkt(c->s, t, IPPROTO_TCP_, from_cli ? c->cli : c->srv, from_cli ? c->srv : c->cli);
+    uint32_t *mine = from_cli ? &c->cli_next : &c->srv_next;
+    p->seq = *mine;
+    p->ack = from_cli ? c->srv_next : c->cli_next;
+    p->tcp_flags = flags;
+    buf_put(&p->payload, d, n);
+    /* SYN and FIN occupy one sequence number each (RFC 9293 §3.4). */
+    *mine += (uint32_t)n + ((flags & TCPF_SYN) ? 1u : 0u) + ((flags & TCPF_FIN) ? 1u : 0u);
+    return p;
+}
+
+static void call_tcp(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-tcp@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 5, t.call_id, (struct ep){H_ORIG, 40001}, (struct ep){H_SBC, 5060});
+    d.tcp = true;
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s:5060;user=phone;transport=tcp", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "\"Bob\" <sip:+12025550105@orig.example.net;user=phone>;tag=tcp-55a1");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550105@orig.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "6f3a8d9c-4e5b-4c7d-8ebf-2a3b4c5d6e05",
+        .orig = "12025550105", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550105");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550105");
+
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x3c1a0000u, .srv_next = 0x7e550000u};
+    const uint8_t PA = TCPF_PSH | TCPF_ACK;
+    tcp_seg(&c, start, true, TCPF_SYN, NULL, 0);
+    tcp_seg(&c, start + 1000, false, TCPF_SYN | TCPF_ACK, NULL, 0);
+    tcp_seg(&c, start + 2000, true, TCPF_ACK, NULL, 0);
+
+    /* The INVITE in three segments: the first cut falls inside the
+     * Identity token, the second inside the SDP body.  The message is
+     * complete (and counted) with the third. */
+    build_invite(&d.invite, &d);
+    const char *txt = (const char *)d.invite.text.p;
+    size_t len = d.invite.text.n;
+    const char *id = strstr(txt, "\r\nIdentity: ");
+    if (!id)
+        die("scenario bug: no Identity in the TCP INVITE");
+    size_t cut1 = (size_t)(id - txt) + 2 + 10 + 97, cut2 = len - 61;
+    tcp_seg(&c, start + 3000, true, PA, txt, cut1);
+    struct pkt *seg2 = tcp_seg(&c, start + 4000, true, PA, txt + cut1, cut2 - cut1);
+    uint32_t seg2_seq = seg2->seq, seg2_ack = seg2->ack; /* new_pkt may move seg2 */
+    struct pkt *seg3 = tcp_seg(&c, start + 5000, true, PA, txt + cut2, len - cut2);
+    pkt_attach(seg3, &d.invite.ref);
+    tcp_seg(&c, start + 6000, false, TCPF_ACK, NULL, 0);
+
+    /* 100 Trying and 180 Ringing coalesced into one segment. */
+    struct msg m100 = {0}, m180 = {0};
+    build_response(&m100, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    build_response(&m180, &d, 180, "Ringing", d.cseq, "INVITE", d.branch);
+    struct buf both = {0};
+    buf_put(&both, m100.text.p, m100.text.n);
+    buf_put(&both, m180.text.p, m180.text.n);
+    struct pkt *p = tcp_seg(&c, start + 10000, false, PA, both.p, both.n);
+    pkt_attach(p, &m100.ref);
+    pkt_attach(p, &m180.ref);
+
+    /* The second INVITE segment again, same sequence number, same bytes
+     * (its ACK was lost): a duplicate, not a second INVITE. */
+    p = new_pkt(s, start + 11000, IPPROTO_TCP_, c.cli, c.srv);
+    p->seq = seg2_seq;
+    p->ack = seg2_ack;
+    p->tcp_flags = PA;
+    buf_put(&p->payload, txt + cut1, cut2 - cut1);
+    tcp_seg(&c, start + 12000, true, TCPF_ACK, NULL, 0);
+
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    p = tcp_seg(&c, start + 1200000, false, PA, m.text.p, m.text.n);
+    pkt_attach(p, &m.ref);
+    buf_free(&m.text);
+
+    memset(&m, 0, sizeof m);
+    build_request(&m, &d, "ACK", false);
+    p = tcp_seg(&c, start + 1202000, true, PA, m.text.p, m.text.n);
+    pkt_attach(p, &m.ref);
+    buf_free(&m.text);
+    tcp_seg(&c, start + 1203000, false, TCPF_ACK, NULL, 0);
+
+    memset(&m, 0, sizeof m);
+    build_request(&m, &d, "BYE", false);
+    char bye_branch[40];
+    memcpy(bye_branch, d.last_branch, sizeof bye_branch);
+    unsigned bye_cseq = m.ref.cseq;
+    p = tcp_seg(&c, start + 2700000, true, PA, m.text.p, m.text.n);
+    pkt_attach(p, &m.ref);
+    buf_free(&m.text);
+
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", bye_cseq, "BYE", bye_branch);
+    p = tcp_seg(&c, start + 2702000, false, PA, m.text.p, m.text.n);
+    pkt_attach(p, &m.ref);
+    buf_free(&m.text);
+    tcp_seg(&c, start + 2703000, true, TCPF_ACK, NULL, 0);
+
+    buf_free(&m100.text), buf_free(&m180.text), buf_free(&both);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 7: compact header names, y: for Identity, odd ports, attest B by
+ * the second signer, verstat as a From URI parameter. */
+static void call_compact_y(struct scen *s, uint64_t start)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},
+        {2, S_RESP, 100, "Trying"},
+        {300, S_RESP, 603, "Decline"},
+        {302, S_ACK, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-compact-y@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 7, t.call_id, (struct ep){H_ORIG, 5080}, (struct ep){H_SBC, 15060});
+    d.compact = true;
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s:15060;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from,
+             "<sip:+12025550107@orig.example.net;user=phone;verstat=TN-Validation-Failed>;tag=cmp-7");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_B, .attest = "B", .origid = "7a4b9eac-5f6c-4d8e-9fca-3b4c5d6e7f07",
+        .orig = "12025550107", .dest = {"12025550199"}, .iat = iat_of(start)};
+    char *tok = sign_checked(s, true, &ps);
+    free(add_identity(&d, "y", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "y");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    snprintf(t.verstat, sizeof t.verstat, "TN-Validation-Failed");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550107");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 8: a vendor's X-Identity header with the same value syntax. */
+static void call_xidentity(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-xidentity@sippy.example.com"};
+    char h[64];
+    dlg_init(&d, s, 8, t.call_id, (struct ep){H_SIPPY, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "<sip:+12025550108@sippy.example.com;user=phone>;tag=sippy-8");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550108@sippy.example.com;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "8b5cafbd-6a7d-4e9f-8adb-4c5d6e7f8a08",
+        .orig = "12025550108", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "X-Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "X-Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550108");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550108");
+    run_flow(&d, start, FLOW_ANSWER, ARRAY_LEN(FLOW_ANSWER));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 9: a diverted call, div PASSporT (RFC 8946) first, then shaken. */
+static void call_div(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-div@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 9, t.call_id, (struct ep){H_ORIG, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550177@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "\"Alice\" <sip:+12025550101@orig.example.net;user=phone>;tag=dv-9");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550177@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550101@orig.example.net;user=phone>");
+    struct passport_spec div = {
+        .ppt = "div", .x5u = X5U_A, .orig = "12025550101", .dest = {"12025550177"}, .div = "12025550199",
+        .iat = iat_of(start)};
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "9c6db0ce-7b8e-4fa0-9bec-5d6e7f8a9b09",
+        .orig = "12025550101", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *dtok = sign_checked(s, false, &div);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "Identity", dtok, &div));
+    free(add_identity(&d, "Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "div;shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550177");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550101");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550177");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550101");
+    run_flow(&d, start, FLOW_ANSWER, ARRAY_LEN(FLOW_ANSWER));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok), free(dtok);
+}
+
+/* Call 10: rcd and shaken comma-joined in ONE Identity header, folded
+ * before the shaken value's ;info (RFC 3261 §7.3.1 line folding). */
+static void call_folded(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-folded@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 10, t.call_id, (struct ep){H_ORIG, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "\"Example Bank\" <sip:+12025550110@orig.example.net;user=phone>;tag=fld-10");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550110@orig.example.net;user=phone>");
+    struct passport_spec rcd = {
+        .ppt = "rcd", .x5u = X5U_A, .orig = "12025550110", .dest = {"12025550199"}, .rcd_nam = "Example Bank",
+        .iat = iat_of(start)};
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "ad7ec1df-8c9f-40b1-8cfd-6e7f8a9b0c10",
+        .orig = "12025550110", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *rtok = sign_checked(s, false, &rcd);
+    char *tok = sign_checked(s, false, &ps);
+    char *rval = identity_value(rtok, rcd.x5u, rcd.ppt);
+    buf_printf(&d.ident, "Identity: %s,%s\r\n ;info=<%s>;alg=ES256;ppt=shaken\r\n", rval, tok, ps.x5u);
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "rcd;shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550110");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550110");
+    run_flow(&d, start, FLOW_ANSWER, ARRAY_LEN(FLOW_ANSWER));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok), free(rtok), free(rval);
+}
+
+/* Call 11: a shaken token with an illegal base64url character ('*') in
+ * its payload part: undecodable, so only the ppt= parameter is known. */
+static void call_badb64(struct scen *s, uint64_t start)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = "call-badb64@orig.example.net"};
+    char h[64];
+    dlg_init(&d, s, 11, t.call_id, (struct ep){H_ORIG, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550199@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "<sip:+12025550111@orig.example.net;user=phone>;tag=bad-11");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550199@term.example.net;user=phone>");
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550111@orig.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "A", .origid = "be8fd2e0-9da0-41c2-9d0e-7f8a9b0c1d11",
+        .orig = "12025550111", .dest = {"12025550199"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    char *payload = strchr(tok, '.') + 1;
+    payload[20] = '*';
+    struct buf junk = {0};
+    if (b64url_decode(payload, (size_t)(strchr(payload, '.') - payload), &junk))
+        die("scenario bug: corrupted payload still decodes");
+    buf_free(&junk);
+    free(add_identity(&d, "Identity", tok, &ps));
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550199");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550111");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550199");
+    set_tn(t.pai_tn, sizeof t.pai_tn, d.pai, "12025550111");
+    run_flow(&d, start, FLOW_ANSWER, ARRAY_LEN(FLOW_ANSWER));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 12: a Call-ID built to be a spreadsheet formula, and a display name
+ * with a comma and quotes: CSV quoting and injection defence. */
+static void call_formula(struct scen *s, uint64_t start)
+{
+    static const struct step flow[] = {
+        {0, S_INVITE, 0, NULL},
+        {2, S_RESP, 100, "Trying"},
+        {50, S_RESP, 404, "Not Found"},
+        {52, S_ACK, 0, NULL},
+    };
+    struct dlg d;
+    struct call_truth t = {.call_id = "=HYPERLINK(\"http://evil\")@attacker.example"};
+    char h[64];
+    dlg_init(&d, s, 12, t.call_id, (struct ep){H_EVIL, 5060}, (struct ep){H_SBC, 5060});
+    snprintf(d.ruri, sizeof d.ruri, "sip:+12025550404@%s;user=phone", host(s, H_SBC, h));
+    snprintf(d.from, sizeof d.from, "\"Evil, \\\"Corp\\\"\" <sip:+12025550166@attacker.example;user=phone>;tag=ev-12");
+    snprintf(d.to, sizeof d.to, "<sip:+12025550404@term.example.net;user=phone>");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = X5U_A, .attest = "C", .origid = "cf90e3f1-aeb1-42d3-8e1f-8a9b0c1d2e12",
+        .orig = "12025550166", .dest = {"12025550404"}, .iat = iat_of(start)};
+    set_date(&d, ps.iat);
+    char *tok = sign_checked(s, false, &ps);
+    free(add_identity(&d, "Identity", tok, &ps));
+    truth_shaken(&t, tok, &ps);
+    snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    snprintf(t.ppt, sizeof t.ppt, "shaken");
+    set_tn(t.ruri_tn, sizeof t.ruri_tn, d.ruri, "12025550404");
+    set_tn(t.from_tn, sizeof t.from_tn, d.from, "12025550166");
+    set_tn(t.to_tn, sizeof t.to_tn, d.to, "12025550404");
+    run_flow(&d, start, flow, ARRAY_LEN(flow));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* ---- non-call traffic --------------------------------------------------------------- */
+
+static void register_and_options(struct scen *s, uint64_t t_reg, uint64_t t_opt)
+{
+    char hp[64], hs[64], ho[64];
+    struct ep pbx = {H_PBX, 5060}, sbc = {H_SBC, 5060}, orig = {H_ORIG, 5060};
+    host(s, H_PBX, hp);
+    host(s, H_SBC, hs);
+    host(s, H_ORIG, ho);
+    struct buf b = {0};
+    struct msgref r = {.call_id = "reg-1@ua", .request = true, .method = "REGISTER", .cseq = 1,
+                       .cseq_method = "REGISTER"};
+    buf_printf(&b,
+               "REGISTER sip:%s SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreg0001\r\n"
+               "Max-Forwards: 70\r\n"
+               "From: <sip:2025550144@pbx.example.org>;tag=reg-77\r\n"
+               "To: <sip:2025550144@pbx.example.org>\r\n"
+               "Call-ID: reg-1@ua\r\n"
+               "CSeq: 1 REGISTER\r\n"
+               "Contact: <sip:2025550144@%s:5060>\r\n"
+               "Expires: 3600\r\n"
+               "Content-Length: 0\r\n\r\n",
+               hs, hp, hp);
+    udp_send(s, t_reg, pbx, sbc, b.p, b.n, &r);
+    b.n = 0;
+    r = (struct msgref){.call_id = "reg-1@ua", .code = 200, .cseq = 1, .cseq_method = "REGISTER"};
+    buf_printf(&b,
+               "SIP/2.0 200 OK\r\n"
+               "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreg0001\r\n"
+               "From: <sip:2025550144@pbx.example.org>;tag=reg-77\r\n"
+               "To: <sip:2025550144@pbx.example.org>;tag=sbc-reg1\r\n"
+               "Call-ID: reg-1@ua\r\n"
+               "CSeq: 1 REGISTER\r\n"
+               "Contact: <sip:2025550144@%s:5060>;expires=3600\r\n"
+               "Content-Length: 0\r\n\r\n",
+               hp, hp);
+    udp_send(s, t_reg + 2000, sbc, pbx, b.p, b.n, &r);
+
+    /* An OPTIONS keepalive from our SBC to a peer. */
+    b.n = 0;
+    r = (struct msgref){.call_id = "opt-1@sbc.term.example.net", .request = true, .method = "OPTIONS",
+                        .cseq = 1, .cseq_method = "OPTIONS"};
+    buf_printf(&b,
+               "OPTIONS sip:%s:5060 SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKopt0001\r\n"
+               "Max-Forwards: 70\r\n"
+               "From: <sip:ping@term.example.net>;tag=ka-1\r\n"
+               "To: <sip:%s:5060>\r\n"
+               "Call-ID: opt-1@sbc.term.example.net\r\n"
+               "CSeq: 1 OPTIONS\r\n"
+               "Accept: application/sdp\r\n"
+               "Content-Length: 0\r\n\r\n",
+               ho, hs, ho);
+    udp_send(s, t_opt, sbc, orig, b.p, b.n, &r);
+    b.n = 0;
+    r = (struct msgref){.call_id = "opt-1@sbc.term.example.net", .code = 200, .cseq = 1,
+                        .cseq_method = "OPTIONS"};
+    buf_printf(&b,
+               "SIP/2.0 200 OK\r\n"
+               "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKopt0001\r\n"
+               "From: <sip:ping@term.example.net>;tag=ka-1\r\n"
+               "To: <sip:%s:5060>;tag=orig-ka\r\n"
+               "Call-ID: opt-1@sbc.term.example.net\r\n"
+               "CSeq: 1 OPTIONS\r\n"
+               "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
+               "Accept: application/sdp\r\n"
+               "Content-Length: 0\r\n\r\n",
+               hs, ho);
+    udp_send(s, t_opt + 10000, orig, sbc, b.p, b.n, &r);
+    buf_free(&b);
+}
+
+/* A DNS A query for the x5u host (RFC 1035 §4): the kind of UDP a probe on
+ * an SBC's port sees all day. */
+static void dns_query(struct scen *s, uint64_t t)
+{
+    struct buf b = {0};
+    buf_be16(&b, (uint16_t)rng_next(&s->rng)); /* id */
+    buf_be16(&b, 0x0100);                      /* standard query, RD */
+    buf_be16(&b, 1), buf_be16(&b, 0), buf_be16(&b, 0), buf_be16(&b, 0);
+    static const char *const labels[] = {"certs", "stirprobe", "test"};
+    for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
+        buf_u8(&b, (uint8_t)strlen(labels[i]));
+        buf_str(&b, labels[i]);
+    }
+    buf_u8(&b, 0);
+    buf_be16(&b, 1); /* A */
+    buf_be16(&b, 1); /* IN */
+    udp_send(s, t, (struct ep){H_SBC, 53001}, (struct ep){H_DNS, 53}, b.p, b.n, NULL);
+    buf_free(&b);
+}
+
+/* Binary junk to port 5060: must be skipped, not parsed as SIP. */
+static void junk_5060(struct scen *s, uint64_t t)
+{
+    struct buf b = {0};
+    buf_u8(&b, 0x00);
+    buf_u8(&b, 0xff);
+    for (int i = 0; i < 46; i++)
+        buf_u8(&b, (uint8_t)(rng_next(&s->rng) | 0x80)); /* no ASCII: cannot look like SIP */
+    udp_send(s, t, (struct ep){H_JUNK, 5060}, (struct ep){H_SBC, 5060}, b.p, b.n, NULL);
+    buf_free(&b);
+}
+
+static int cmp_pkt(const void *a, const void *b)
+{
+    const struct pkt *x = a, *y = b;
+    return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static void load_signers(struct scen *s)
+{
+    char *p;
+    s->key_a = load_private_key(p = xasprintf("%s/sp-a.key", s->pki_dir)), free(p);
+    s->key_b = load_private_key(p = xasprintf("%s/sp-b.key", s->pki_dir)), free(p);
+    s->cert_a = load_first_cert(p = xasprintf("%s/sp-a.pem", s->pki_dir)), free(p);
+    s->cert_b = load_first_cert(p = xasprintf("%s/sp-b.pem", s->pki_dir)), free(p);
+}
+
+static void demo(struct scen *s)
+{
+    uint64_t c1 = START(4, 0);
+    register_and_options(s, START(1, 250), START(2500, 777));
+    char *c1_ident = call_a_udp(s, c1);
+    struct call_truth c1_truth = s->calls[s->ncalls - 1];
+    call_a_hop2(s, c1 + START(40, 0), c1_ident, &c1_truth);
+    free(c1_ident);
+    dns_query(s, START(150, 321));
+    call_b_retx(s, START(200, 111));
+    call_c_cancel(s, START(400, 222));
+    call_unsigned(s, START(600, 333));
+    call_tcp(s, START(800, 444));
+    call_compact_y(s, START(1000, 555));
+    call_xidentity(s, START(1200, 666));
+    call_div(s, START(1400, 777));
+    call_folded(s, START(1600, 888));
+    call_badb64(s, START(1800, 999));
+    call_formula(s, START(2000, 123));
+    junk_5060(s, START(2600, 456));
+}
+
+void scenario_build(struct scen *s, const char *name)
+{
+    s->local_ip = H_SBC;
+    if (!strcmp(name, "demo")) {
+        load_signers(s);
+        demo(s);
+    } else {
+        die("unknown scenario '%s' (known: demo)", name);
+    }
+    /* Packets were emitted call by call; the capture is in time order.
+     * Equal times would make the order (and the truth) ambiguous. */
+    qsort(s->pkts, s->npkts, sizeof *s->pkts, cmp_pkt);
+    for (size_t i = 1; i < s->npkts; i++)
+        if (s->pkts[i].ts_ns == s->pkts[i - 1].ts_ns)
+            die("scenario bug: two packets at the same time (%llu ns)", (unsigned long long)s->pkts[i].ts_ns);
+    /* Sub-µs part of 500..999 ns: never reaches the next microsecond, and
+     * a reader that rounds to µs instead of truncating is off by one µs on
+     * every packet. */
+    for (size_t i = 0; i < s->npkts; i++)
+        s->pkts[i].ts_ns += 500u + (i * 137u) % 500u;
+}
+
+void scenario_free(struct scen *s)
+{
+    for (size_t i = 0; i < s->npkts; i++)
+        buf_free(&s->pkts[i].payload);
+    free(s->pkts);
+    free(s->calls);
+    EVP_PKEY_free(s->key_a);
+    EVP_PKEY_free(s->key_b);
+    X509_free(s->cert_a);
+    X509_free(s->cert_b);
+    memset(s, 0, sizeof *s);
+}
