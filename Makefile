@@ -68,8 +68,11 @@ demo: deps
 	@echo "== attestation report (stirprobe report attest -d build/demo.db) =="
 	@build/release/stirprobe report attest -d build/demo.db
 	@echo
-	@echo "== calls (stirprobe report calls -d build/demo.db) =="
-	@build/release/stirprobe report calls -d build/demo.db
+	@echo "== traceback chains (stirprobe report chains -d build/demo.db) =="
+	@build/release/stirprobe report chains -d build/demo.db
+	@build/release/stirprobe report calls --csv -d build/demo.db > build/demo-calls.csv
+	@echo
+	@echo "per-call CSV: build/demo-calls.csv ($$(($$(wc -l < build/demo-calls.csv) - 1)) calls); SQL: sqlite3 build/demo.db"
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

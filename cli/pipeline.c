@@ -374,10 +374,10 @@ int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal)
         return 1;
     }
     if (!p->cfg.quiet)
-        fprintf(stderr, "%s: %llu packets, %llu SIP messages, %llu calls started, %llu stored so far\n",
+        fprintf(stderr, "%s: %llu packets, %llu SIP messages, %llu new calls (%llu stored, %zu still open)\n",
                 path, (unsigned long long)p->st.v[ST_PACKETS],
                 (unsigned long long)p->st.v[ST_SIP_MESSAGES], (unsigned long long)p->st.v[ST_CALLS],
-                (unsigned long long)(p->calls_stored - calls_before));
+                (unsigned long long)(p->calls_stored - calls_before), calls_open(p->calls));
     return status;
 }
 
