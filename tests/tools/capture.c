@@ -4,11 +4,13 @@
  *
  * References: pcap and pcapng file formats (IETF draft-ietf-opsawg-pcap,
  * draft-ietf-opsawg-pcapng), tcpdump.org LINKTYPE_ list, RFC 791 (IPv4),
- * RFC 8200 (IPv6), RFC 768 (UDP), RFC 9293 (TCP), RFC 1071 (checksum),
+ * RFC 8200 (IPv6, §4.5 fragmentation), RFC 768 (UDP), RFC 9293 (TCP),
+ * RFC 1071 (checksum), RFC 815/RFC 791 §3.2 (IPv4 fragmentation),
  * IEEE 802.1Q / 802.1ad (VLAN tags). */
 #include "stirgen.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -182,8 +184,8 @@ static void build_ip(struct buf *ip, const struct pkt *p, bool v6, uint16_t ip_i
         buf_u8(ip, 0);    /* DSCP/ECN */
         buf_be16(ip, (uint16_t)(20 + l4.n));
         buf_be16(ip, ip_id);
-        /* DF on TCP as Linux sets it; UDP SIP leaves it clear so a
-         * (future) oversized datagram may be fragmented. */
+        /* DF on TCP as Linux sets it; UDP SIP leaves it clear so an
+         * oversized datagram may be fragmented (--mtu, fragment_ip). */
         buf_be16(ip, p->proto == IPPROTO_TCP_ ? 0x4000 : 0);
         buf_u8(ip, 64);
         buf_u8(ip, p->proto);
@@ -196,6 +198,76 @@ static void build_ip(struct buf *ip, const struct pkt *p, bool v6, uint16_t ip_i
     }
     buf_put(ip, l4.p, l4.n);
     buf_free(&l4);
+}
+
+/* ---- IP fragmentation (--mtu) ------------------------------------------- */
+
+/* Splits the unfragmented IP packet ip (header + UDP datagram, no IPv6
+ * extension headers) into fragments of at most mtu bytes each, written to
+ * frags[0..return), in offset order.  IPv4: same header with MF and the
+ * offset in 8-byte units, header checksum recomputed, ip_id kept (it is the
+ * datagram's).  IPv6: the base header with next header 44 and a Fragment
+ * header (RFC 8200 §4.5) carrying the original next header and the 32-bit
+ * identification.  Every fragment's data but the last is a multiple of 8. */
+static size_t fragment_ip(const struct buf *ip, bool v6, unsigned mtu, uint32_t ident6,
+                          struct buf **frags)
+{
+    size_t hl = v6 ? 40 : 20, fh = v6 ? 8 : 0;
+    if (mtu < hl + fh + 8)
+        die("--mtu %u: too small for one 8-byte fragment of an IPv%d packet", mtu, v6 ? 6 : 4);
+    size_t per = (mtu - hl - fh) / 8 * 8, data = ip->n - hl;
+    size_t n = (data + per - 1) / per;
+    *frags = xmalloc(n * sizeof **frags);
+    for (size_t k = 0; k < n; k++) {
+        struct buf *f = &(*frags)[k];
+        size_t off = k * per, len = data - off < per ? data - off : per;
+        bool more = k + 1 < n;
+        *f = (struct buf){0};
+        buf_put(f, ip->p, hl);
+        if (v6) {
+            f->p[4] = (uint8_t)((fh + len) >> 8), f->p[5] = (uint8_t)(fh + len);
+            uint8_t nh = f->p[6];
+            f->p[6] = 44; /* Fragment header */
+            buf_u8(f, nh);
+            buf_u8(f, 0); /* reserved */
+            buf_be16(f, (uint16_t)(off | more)); /* offset in 8-byte units << 3, M flag */
+            buf_be32(f, ident6);
+        } else {
+            uint16_t tot = (uint16_t)(hl + len), fo = (uint16_t)(off / 8 | (more ? 0x2000 : 0));
+            f->p[2] = (uint8_t)(tot >> 8), f->p[3] = (uint8_t)tot;
+            f->p[6] = (uint8_t)(fo >> 8), f->p[7] = (uint8_t)fo;
+            f->p[10] = f->p[11] = 0;
+            uint16_t c = csum_fold(csum_add(0, f->p, 20));
+            f->p[10] = (uint8_t)(c >> 8), f->p[11] = (uint8_t)c;
+        }
+        buf_put(f, ip->p + hl + off, len);
+    }
+    return n;
+}
+
+bool fragorder_parse(const char *name, enum fragorder *out)
+{
+    static const char *const names[] = {"inorder", "reverse", "shuffle"};
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        if (strcmp(names[i], name) == 0) {
+            *out = (enum fragorder)i;
+            return true;
+        }
+    return false;
+}
+
+/* Permutes frags[0..n) into the write order of o->frag_order. */
+static void order_frags(struct buf *frags, size_t n, enum fragorder order, uint64_t *rng)
+{
+    for (size_t i = 0; order == FRAG_REVERSE && i < n / 2; i++) {
+        struct buf t = frags[i];
+        frags[i] = frags[n - 1 - i], frags[n - 1 - i] = t;
+    }
+    for (size_t i = n; order == FRAG_SHUFFLE && i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)(rng_next(rng) % i);
+        struct buf t = frags[i - 1];
+        frags[i - 1] = frags[j], frags[j] = t;
+    }
 }
 
 /* ---- link layers ----------------------------------------------------------- */
@@ -399,19 +471,40 @@ void capture_write(const char *path, const struct capopts *o, const struct pkt *
         pcapng_header(&out, o);
     else
         pcap_header(&out, o);
+    /* The shuffle's own stream, so the scenario's (RTP, junk) is untouched. */
+    uint64_t frng = o->seed ^ 0x6672616773687566ULL; /* "fragshuf" */
     for (size_t i = 0; i < limit; i++) {
-        struct buf ip = {0}, fr = {0}, rec = {0};
+        struct buf ip = {0}, *frags = NULL, one;
         build_ip(&ip, &pkts[i], o->ipv6, (uint16_t)(0x1000 + i));
-        build_frame(&fr, o, local_ip, &pkts[i], &ip);
-        if (o->pcapng)
-            pcapng_record(&rec, o, pkts[i].ts_ns, &fr);
-        else
-            pcap_record(&rec, o, pkts[i].ts_ns, &fr);
-        /* --truncate-after N: the (N+1)th record is cut in half, as a
-         * capture killed mid-write leaves it. */
+        size_t nf = 1;
+        if (o->mtu && pkts[i].proto == IPPROTO_UDP_ && ip.n > o->mtu) {
+            /* IPv6 identification: 32 bits, per datagram; the top bit set so
+             * a reader that keeps only 16 bits of it is caught. */
+            nf = fragment_ip(&ip, o->ipv6, o->mtu, 0x80000000u | (uint32_t)(0x1000 + i), &frags);
+            order_frags(frags, nf, o->frag_order, &frng);
+        } else {
+            one = ip, frags = &one;
+        }
+        /* --truncate-after N: the (N+1)th packet's first record is cut in
+         * half, as a capture killed mid-write leaves it. */
         bool cut = o->truncate_after >= 0 && i == (size_t)o->truncate_after;
-        buf_put(&out, rec.p, cut ? rec.n / 2 : rec.n);
-        buf_free(&ip), buf_free(&fr), buf_free(&rec);
+        for (size_t k = 0; k < (cut ? 1 : nf); k++) {
+            struct buf fr = {0}, rec = {0};
+            build_frame(&fr, o, local_ip, &pkts[i], &frags[k]);
+            /* Every fragment carries the datagram's timestamp. */
+            if (o->pcapng)
+                pcapng_record(&rec, o, pkts[i].ts_ns, &fr);
+            else
+                pcap_record(&rec, o, pkts[i].ts_ns, &fr);
+            buf_put(&out, rec.p, cut ? rec.n / 2 : rec.n);
+            buf_free(&fr), buf_free(&rec);
+        }
+        if (frags != &one) {
+            for (size_t k = 0; k < nf; k++)
+                buf_free(&frags[k]);
+            free(frags);
+        }
+        buf_free(&ip);
     }
     if (!write_file(path, out.p, out.n))
         die("cannot write %s", path);

@@ -62,4 +62,11 @@ gen truncated.pcap 'EN10MB (1)' 'demo cut off: 40 whole records then half of rec
 printf '%s\t%s\t%s\t%s\n' not-a-capture.pcap "stirgen not-a-capture $P/not-a-capture.pcap" '-' \
     'a text file named .pcap: must be rejected cleanly (exit 1); expected CSV is the header only' >> "$M"
 
+# IP fragmentation: same calls and expected CSV as demo (every fragment has
+# its datagram's timestamp), the reader must reassemble out-of-order fragments.
+gen frag-v4-reverse.pcap 'EN10MB (1)' 'demo with UDP datagrams over 576 bytes IPv4-fragmented (MF/offset, IP ID per datagram, 552-byte fragments), fragments of each datagram written last-first; TCP not fragmented' \
+    --scenario demo --mtu 576 --frag-order reverse
+gen frag-v6-shuffle.pcapng 'EN10MB (1)' 'demo over IPv6 with UDP datagrams over 1280 bytes fragmented (Fragment header, 32-bit identification with the top bit set, 1232-byte fragments), fragments in --seed shuffled order; pcapng µs' \
+    --scenario demo --ipv6 --format pcapng --mtu 1280 --frag-order shuffle
+
 echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

@@ -34,6 +34,10 @@ static void usage_pcap(FILE *f)
           "  --be                   big-endian file (else little-endian)\n"
           "  --ipv6                 map every address into 2001:db8::/32\n"
           "  --truncate-after N     N whole packet records, then half of record N+1\n"
+          "  --mtu N                IP-fragment UDP datagrams whose IP packet exceeds N bytes\n"
+          "                         (IPv4 MF/offset, IPv6 Fragment header; TCP never)\n"
+          "  --frag-order O         inorder (default), reverse or shuffle (from --seed):\n"
+          "                         the order one datagram's fragments are written in\n"
           "  --seed N               seed of the generator's PRNG (default 1)\n"
           "  --pki DIR              signing keys (default tests/pki)\n"
           "Also writes the expected calls CSV next to OUT (extension replaced by .csv).\n",
@@ -67,6 +71,7 @@ int cmd_pcap(int argc, char **argv)
         {"be", no_argument, NULL, 'b'},             {"ipv6", no_argument, NULL, '6'},
         {"truncate-after", required_argument, NULL, 't'}, {"seed", required_argument, NULL, 'r'},
         {"pki", required_argument, NULL, 'k'},      {"help", no_argument, NULL, 'h'},
+        {"mtu", required_argument, NULL, 'm'},      {"frag-order", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     struct capopts o = {.link = LINK_ETH, .truncate_after = -1};
@@ -92,6 +97,17 @@ int cmd_pcap(int argc, char **argv)
         case 't': o.truncate_after = parse_long("--truncate-after", optarg, 0); break;
         case 'r': s.rng = (uint64_t)parse_long("--seed", optarg, 0); break;
         case 'k': s.pki_dir = optarg; break;
+        case 'm': {
+            long m = parse_long("--mtu", optarg, 1);
+            if (m > 65535)
+                die("--mtu wants at most 65535, got %ld", m);
+            o.mtu = (unsigned)m;
+            break;
+        }
+        case 'o':
+            if (!fragorder_parse(optarg, &o.frag_order))
+                die("--frag-order: inorder, reverse or shuffle, not '%s'", optarg);
+            break;
         case 'h': usage_pcap(stdout); return 0;
         default: usage_pcap(stderr); return 1;
         }
@@ -101,6 +117,7 @@ int cmd_pcap(int argc, char **argv)
         return 1;
     }
     const char *out = argv[optind];
+    o.seed = s.rng; /* before scenario_build advances it */
     s.ipv6 = o.ipv6;
     scenario_build(&s, scenario);
     capture_write(out, &o, s.pkts, s.npkts, s.local_ip);

@@ -109,6 +109,13 @@ enum linktype {
     LINK_LOOP,
 };
 
+/* Order in which the fragments of one datagram are written (--frag-order). */
+enum fragorder {
+    FRAG_INORDER,
+    FRAG_REVERSE,
+    FRAG_SHUFFLE, /* deterministic from capopts.seed */
+};
+
 struct capopts {
     enum linktype link;
     bool pcapng;
@@ -116,9 +123,14 @@ struct capopts {
     bool be;              /* big-endian file */
     bool ipv6;            /* map every address into 2001:db8::/32 */
     long truncate_after;  /* -1: write everything */
+    unsigned mtu;         /* 0: never fragment; else fragment UDP datagrams whose
+                           * IP packet exceeds mtu bytes (TCP never) */
+    enum fragorder frag_order;
+    uint64_t seed;        /* --seed, for FRAG_SHUFFLE */
 };
 
 bool link_parse(const char *name, enum linktype *out);
+bool fragorder_parse(const char *name, enum fragorder *out);
 const char *link_name(enum linktype l);
 
 /* The scenario speaks IPv4 only; --ipv6 maps a.b.c.d to
@@ -164,7 +176,10 @@ struct pkt {
 };
 
 /* Writes pkts[0..n) to path in the format and link type of o.  local_ip is
- * the capture host (it decides the Linux cooked-capture packet type). */
+ * the capture host (it decides the Linux cooked-capture packet type).
+ * With o->mtu, an oversized UDP datagram becomes several records, all with
+ * the packet's own timestamp; --truncate-after still counts packets (the
+ * cut packet's first record is halved, its other fragments dropped). */
 void capture_write(const char *path, const struct capopts *o, const struct pkt *pkts, size_t n,
                    uint32_t local_ip);
 
