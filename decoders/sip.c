@@ -181,7 +181,7 @@ enum sip_status sip_parse(const uint8_t *p, size_t len, bool stream, struct sip_
     uint64_t clen = 0;
     bool have_clen = false;
     struct sip_hdr *cur = NULL;
-    bool last_line = false;
+    bool last_line = false, seen_header = false;
     for (;;) {
         size_t next;
         if (last_line || off >= len) {
@@ -208,13 +208,18 @@ enum sip_status sip_parse(const uint8_t *p, size_t len, bool stream, struct sip_
             break; /* end of headers */
         if (is_sp(line[0])) {
             /* Folded continuation (RFC 3261 §7.3.1): extends the previous value. */
-            if (!cur)
+            if (!seen_header)
                 return SIP_MALFORMED;
             struct slice ext = slice_trim(slice_make(line, ll));
-            if (ext.n)
+            if (!cur || ext.n == 0)
+                continue; /* continuation of a header past the index cap */
+            if (cur->value.n == 0)
+                cur->value = ext; /* "Name:" with the value on the next line */
+            else
                 cur->value.n = (size_t)(ext.p + ext.n - cur->value.p);
             continue;
         }
+        seen_header = true;
         struct slice l = slice_make(line, ll);
         size_t colon = slice_find(l, ':');
         if (colon == l.n || colon == 0)

@@ -20,13 +20,13 @@ static enum ip_status ipv4(const uint8_t *p, size_t len, struct ip_out *out)
         return IP_MALFORMED;
     size_t ihl = (size_t)(p[0] & 0x0f) * 4;
     size_t total = be16(p + 2);
+    /* A TSO/GSO capture on the sending host can show total length 0: trust the frame. */
+    if (total == 0)
+        total = len;
     if (ihl < IPV4_MIN_HDR || total < ihl)
         return IP_MALFORMED;
     if (len < ihl)
         return IP_TRUNCATED;
-    /* A TSO/GSO capture on the sending host can show total length 0: trust the frame. */
-    if (total == 0)
-        total = len;
     if (total > len)
         return IP_TRUNCATED;
     out->src.version = out->dst.version = 4;
