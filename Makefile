@@ -24,7 +24,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all unit test demo deps clean fuzz stirgen
+.PHONY: all unit replay test demo deps clean fuzz fuzz-build stirgen
 all: $(B)/stirprobe
 
 $(B)/stirprobe: $(CLI_OBJ) $(LIB_OBJ)
@@ -57,7 +57,7 @@ deps:
 
 test: deps
 	$(MAKE) V=release all unit
-	$(MAKE) V=asan all unit
+	$(MAKE) V=asan all unit replay
 	tests/run
 
 demo: deps
@@ -86,6 +86,14 @@ fuzz:
 	        2>&1 | tail -2 || exit 1; \
 	done
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
+
+# The fuzz targets without libFuzzer: replay the seed corpora and every saved crasher
+# (tests/fuzz/regress) in `make test`, under the sanitizers of the build variant.
+replay: $(FUZZ_TARGETS:%=$(B)/replay_%)
+$(B)/replay_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/tests/fuzz/replay.o $(B)/cli/pipeline.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/cli/pipeline.o $(LIB_OBJ)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
