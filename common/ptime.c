@@ -1,6 +1,7 @@
 /* summary: ISO 8601 formatting and parsing of packet times (UTC only). */
 #include "common/ptime.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -75,7 +76,10 @@ int ptime_parse_iso(const char *s, struct ptime *out)
         s++;
     else if (strcmp(s, "+00:00") == 0)
         s += 6;
-    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 ||
+        d > mdays[mo - 1] + (mo == 2 && leap))
         return -1;
     out->sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
     out->nsec = nsec;

@@ -361,8 +361,10 @@ void passport_warnings_str(unsigned w, char *buf, size_t cap)
         if (!(w & (1u << i)))
             continue;
         int n = snprintf(buf + off, cap - off, "%s%s", off ? ";" : "", names[i]);
-        if (n < 0 || (size_t)n >= cap - off)
+        if (n < 0 || (size_t)n >= cap - off) {
+            buf[off] = '\0'; /* whole names only */
             break;
+        }
         off += (size_t)n;
     }
 }

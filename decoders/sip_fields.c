@@ -45,6 +45,8 @@ static struct slice param_value(struct slice s, const char *name)
 
 struct slice sip_via_branch(struct slice value)
 {
+    if (value.n == 0)
+        return SLICE_NULL;
     /* Only the first Via value of a comma-joined header is ours to read. */
     size_t comma = slice_find(value, ',');
     return param_value(slice_make(value.p, comma), "branch");
@@ -65,6 +67,8 @@ static size_t skip_quoted(struct slice s, size_t i)
 bool sip_addr_next(struct slice v, struct slice *uri, struct slice *params, struct slice *rest)
 {
     v = slice_trim(v);
+    if (v.n == 0)
+        return false;
     size_t i = 0, lt = v.n;
     bool quotes = true;
     /* Find '<' outside a quoted display name. */

@@ -23,10 +23,12 @@ static enum ip_status ipv4(const uint8_t *p, size_t len, struct ip_out *out)
     /* A TSO/GSO capture on the sending host can show total length 0: trust the frame. */
     if (total == 0)
         total = len;
-    if (ihl < IPV4_MIN_HDR || total < ihl)
+    if (ihl < IPV4_MIN_HDR)
         return IP_MALFORMED;
     if (len < ihl)
         return IP_TRUNCATED;
+    if (total < ihl)
+        return IP_MALFORMED;
     if (total > len)
         return IP_TRUNCATED;
     out->src.version = out->dst.version = 4;
