@@ -1,4 +1,5 @@
 /* summary: the stirprobe command line (interface.md): read, report, capture, verify. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ enum {
     OPT_CERT_MAP,
     OPT_ALLOW_PRIVATE,
     OPT_MAX_IAT_AGE,
+    OPT_CONNECT_TO,
+    OPT_THREADS,
     OPT_CSV,
     OPT_SINCE,
     OPT_UNTIL,
@@ -50,54 +53,92 @@ static int bad_usage(const char *msg)
     return 1;
 }
 
+/* Options shared by read and capture (interface.md "Common OPTIONS"). */
+#define COMMON_LONG_OPTS                                                    \
+    { "db", required_argument, NULL, 'd' },                                \
+    { "json", no_argument, NULL, OPT_JSON },                               \
+    { "verify", no_argument, NULL, OPT_VERIFY },                           \
+    { "trust", required_argument, NULL, OPT_TRUST },                       \
+    { "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },               \
+    { "cert-map", required_argument, NULL, OPT_CERT_MAP },                 \
+    { "x5u-allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },         \
+    { "x5u-connect-to", required_argument, NULL, OPT_CONNECT_TO },         \
+    { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },           \
+    { "threads", required_argument, NULL, OPT_THREADS },                   \
+    { "help", no_argument, NULL, 'h' }
+#define COMMON_SHORT_OPTS "d:qh"
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns 1 when c was a common option, 0 when not, -1 on a bad value (message printed). */
+static int common_opt(int c, struct pipeline_cfg *cfg)
+{
+    long v;
+    switch (c) {
+    case 'd': cfg->db_path = optarg; return 1;
+    case 'q': cfg->quiet = true; return 1;
+    case OPT_JSON: cfg->json = true; return 1;
+    case OPT_VERIFY: cfg->verify = true; return 1;
+    case OPT_TRUST: cfg->trust = optarg; return 1;
+    case OPT_CA_BUNDLE: cfg->ca_bundle = optarg; return 1;
+    case OPT_CERT_MAP: cfg->cert_map = optarg; return 1;
+    case OPT_ALLOW_PRIVATE: cfg->x5u_allow_private = true; return 1;
+    case OPT_CONNECT_TO: cfg->x5u_connect_to = optarg; return 1;
+    case OPT_MAX_IAT_AGE:
+        if (!parse_long(optarg, 0, 100L * 365 * 86400, &v)) {
+            fprintf(stderr, "stirprobe: --max-iat-age: '%s' is not a number of seconds\n", optarg);
+            return -1;
+        }
+        cfg->max_iat_age = v;
+        return 1;
+    case OPT_THREADS:
+        if (!parse_long(optarg, 1, 256, &v)) {
+            fprintf(stderr, "stirprobe: --threads: '%s' is not a number from 1 to 256\n", optarg);
+            return -1;
+        }
+        cfg->threads = (int)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void default_cfg(struct pipeline_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->db_path = "stirprobe.db";
+    cfg->max_iat_age = 60;
+}
+
 static int cmd_read(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "db", required_argument, NULL, 'd' },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "verify", no_argument, NULL, OPT_VERIFY },
-        { "trust", required_argument, NULL, OPT_TRUST },
-        { "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
-        { "cert-map", required_argument, NULL, OPT_CERT_MAP },
-        { "x5u-allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
-        { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },
-        { "help", no_argument, NULL, 'h' },
+        COMMON_LONG_OPTS,
         { NULL, 0, NULL, 0 },
     };
-    struct pipeline_cfg cfg = { .db_path = "stirprobe.db" };
-    bool verify = false;
+    struct pipeline_cfg cfg;
+    default_cfg(&cfg);
     int c;
-    while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            cfg.db_path = optarg;
-            break;
-        case 'q':
-            cfg.quiet = true;
-            break;
-        case OPT_JSON:
-            cfg.json = true;
-            break;
-        case OPT_VERIFY:
-            verify = true;
-            break;
-        case OPT_TRUST:
-        case OPT_CA_BUNDLE:
-        case OPT_CERT_MAP:
-        case OPT_ALLOW_PRIVATE:
-        case OPT_MAX_IAT_AGE:
-            break; /* only meaningful with --verify */
-        case 'h':
+    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS, opts, NULL)) != -1) {
+        int r = common_opt(c, &cfg);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
             fputs(usage, stdout);
             return 0;
-        default:
-            return bad_usage(NULL);
         }
-    }
-    if (verify) {
-        fprintf(stderr, "stirprobe: --verify is not available in this version yet: PASSporTs are "
-                        "decoded only (verify_result not-verified); see README \"Status\"\n");
-        return 1;
+        return bad_usage(NULL);
     }
     if (optind >= argc)
         return bad_usage("read: no capture file given");

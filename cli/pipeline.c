@@ -262,6 +262,11 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
         return NULL;
     }
     p->cfg = *cfg;
+    if (cfg->verify) {
+        snprintf(err, errlen, "--verify is not available in this version yet (see README \"Status\")");
+        free(p);
+        return NULL;
+    }
     p->store = store_open(cfg->db_path, err, errlen);
     if (!p->store)
         goto bad;

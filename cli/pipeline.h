@@ -12,6 +12,16 @@ struct pipeline_cfg {
     const char *db_path;
     bool quiet;
     bool json; /* NDJSON per finished call on stdout */
+
+    /* Verification (issue 5); all unused unless verify is set. */
+    bool verify;
+    const char *trust;        /* --trust: PEM file or directory of PEM files */
+    const char *ca_bundle;    /* --ca-bundle: for the HTTPS x5u fetch */
+    const char *cert_map;     /* --cert-map: offline x5u → PEM file */
+    bool x5u_allow_private;   /* --x5u-allow-private */
+    const char *x5u_connect_to; /* --x5u-connect-to HOST:PORT:HOST2:PORT2 (tests) */
+    long max_iat_age;         /* --max-iat-age, seconds */
+    int threads;              /* --threads; 0 = number of cores */
 };
 
 struct pipeline;
