@@ -14,10 +14,10 @@ OPT_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 CPPFLAGS := -D_GNU_SOURCE -DSTIRPROBE_VERSION=\"$(VERSION)\" -I. -I$(B)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CFLAGS   := $(WARN) $(OPT_$(V))
-LDFLAGS  := $(OPT_$(V))
+CFLAGS   := $(WARN) $(OPT_$(V)) -pthread
+LDFLAGS  := $(OPT_$(V)) -pthread
 
-LIB_SRC  := $(wildcard common/*.c probe/*.c decoders/*.c calls/*.c db/*.c reports/*.c)
+LIB_SRC  := $(wildcard common/*.c probe/*.c decoders/*.c calls/*.c verifier/*.c db/*.c reports/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o

@@ -83,8 +83,7 @@ static void finish(struct calls *t, struct call *c)
 {
     ended_unlink(t, c);
     lh_remove(&t->table, &c->node);
-    t->done(t->ctx, c);
-    call_free(c);
+    t->done(t->ctx, c); /* ownership passes: the receiver may keep it (verification) */
 }
 
 static struct call *create(struct calls *t, struct key k, uint64_t h)

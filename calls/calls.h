@@ -24,7 +24,7 @@ struct calls_cfg {
 
 void calls_default_cfg(struct calls_cfg *cfg);
 
-/* Receives every finished call; the table frees it after the callback returns. */
+/* Receives every finished call and owns it from then on (call_free() when done). */
 typedef void (*call_done_fn)(void *ctx, struct call *c);
 
 struct calls;

@@ -92,7 +92,13 @@ static int common_opt(int c, struct pipeline_cfg *cfg)
     case OPT_CA_BUNDLE: cfg->ca_bundle = optarg; return 1;
     case OPT_CERT_MAP: cfg->cert_map = optarg; return 1;
     case OPT_ALLOW_PRIVATE: cfg->x5u_allow_private = true; return 1;
-    case OPT_CONNECT_TO: cfg->x5u_connect_to = optarg; return 1;
+    case OPT_CONNECT_TO:
+        if (cfg->n_x5u_connect_to == sizeof cfg->x5u_connect_to / sizeof cfg->x5u_connect_to[0]) {
+            fprintf(stderr, "stirprobe: --x5u-connect-to: at most 8\n");
+            return -1;
+        }
+        cfg->x5u_connect_to[cfg->n_x5u_connect_to++] = optarg;
+        return 1;
     case OPT_MAX_IAT_AGE:
         if (!parse_long(optarg, 0, 100L * 365 * 86400, &v)) {
             fprintf(stderr, "stirprobe: --max-iat-age: '%s' is not a number of seconds\n", optarg);

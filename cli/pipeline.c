@@ -14,12 +14,15 @@
 #include "decoders/sip.h"
 #include "probe/capture.h"
 #include "probe/probe.h"
+#include "verifier/verifier.h"
 
 struct pipeline {
     struct pipeline_cfg cfg;
     struct stats st;          /* counters of the current capture */
     struct probe *probe;
     struct calls *calls;
+    struct verifier *verifier;     /* NULL without --verify */
+    struct verifier_counters vbase; /* verifier counters when the current capture began */
     struct store *store;
     int64_t capture_id;       /* 0 until the first capture starts */
     bool have_capture;
@@ -235,21 +238,102 @@ static void print_json(const struct call *c)
     fputs("}\n", o);
 }
 
+static void store_failed(struct pipeline *p)
+{
+    if (!p->store_failed)
+        fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
+    p->store_failed = true;
+}
+
+static void store_call(void *ctx, struct call *c)
+{
+    struct pipeline *p = ctx;
+    if (!p->store_failed) {
+        if (store_put_call(p->store, p->capture_id, c) != 0) {
+            store_failed(p);
+        } else {
+            p->calls_stored++;
+            if (c->n_idents)
+                p->calls_signed++;
+            if (p->cfg.json)
+                print_json(c);
+        }
+    }
+    call_free(c);
+}
+
+static void store_cert(void *ctx, const struct verifier_cert_record *r)
+{
+    struct pipeline *p = ctx;
+    if (!p->store_failed && store_put_cert(p->store, r) != 0)
+        store_failed(p);
+}
+
+/* Verified calls and fetched certificates go to the database on this thread only. */
+static void collect(struct pipeline *p, bool wait)
+{
+    verifier_collect(p->verifier, wait, store_call, p);
+    verifier_take_certs(p->verifier, store_cert, p);
+}
+
 static void on_call_done(void *ctx, struct call *c)
 {
     struct pipeline *p = ctx;
-    if (p->store_failed)
-        return;
-    if (store_put_call(p->store, p->capture_id, c) != 0) {
-        fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
-        p->store_failed = true;
+    if (!p->verifier) {
+        store_call(p, c);
         return;
     }
-    p->calls_stored++;
-    if (c->n_idents)
-        p->calls_signed++;
-    if (p->cfg.json)
-        print_json(c);
+    verifier_submit(p->verifier, c);
+    collect(p, false);
+}
+
+static void seed_cert(void *ctx, const char *x5u, const uint8_t *body, size_t len, int64_t fetched_at,
+                      int64_t cache_until)
+{
+    verifier_seed(ctx, x5u, body, len, fetched_at, cache_until);
+}
+
+static int start_verifier(struct pipeline *p, char *err, size_t errlen)
+{
+    const struct pipeline_cfg *c = &p->cfg;
+    struct verifier_cfg vc = {
+        .trust = c->trust,
+        .cert_map = c->cert_map,
+        .fetch = { .ca_bundle = c->ca_bundle, .allow_private = c->x5u_allow_private },
+        .max_iat_age = c->max_iat_age,
+        .threads = c->threads,
+    };
+    for (size_t i = 0; i < c->n_x5u_connect_to && i < FETCH_MAX_CONNECT_TO; i++)
+        vc.fetch.connect_to[vc.fetch.n_connect_to++] = c->x5u_connect_to[i];
+    if (!(p->verifier = verifier_new(&vc, err, errlen)))
+        return -1;
+    /* Certificates fetched by earlier runs and still fresh are not fetched again. */
+    if (store_load_certs(p->store, seed_cert, p->verifier) != 0) {
+        snprintf(err, errlen, "%s: %s", c->db_path, store_errmsg(p->store));
+        return -1;
+    }
+    return 0;
+}
+
+/* Verifier counters since the capture began, into the capture's stats. */
+static void add_verify_counters(struct pipeline *p)
+{
+    if (!p->verifier)
+        return;
+    struct verifier_counters n;
+    verifier_get_counters(p->verifier, &n);
+    const struct verifier_counters *b = &p->vbase;
+    stats_inc(&p->st, ST_VERIFY_CALLS, n.calls_verified - b->calls_verified);
+    stats_inc(&p->st, ST_VERIFY_PASSPORTS, n.passports_verified - b->passports_verified);
+    stats_inc(&p->st, ST_X5U_FETCHES, n.x5u_fetches - b->x5u_fetches);
+    stats_inc(&p->st, ST_X5U_FETCH_FAILURES, n.x5u_fetch_failures - b->x5u_fetch_failures);
+    stats_inc(&p->st, ST_X5U_CACHE_HITS, n.x5u_cache_hits - b->x5u_cache_hits);
+    stats_inc(&p->st, ST_SIG_CHECKS, n.signature_checks - b->signature_checks);
+    stats_inc(&p->st, ST_SIG_CACHE_HITS, n.signature_cache_hits - b->signature_cache_hits);
+    stats_inc(&p->st, ST_CHAIN_CHECKS, n.chain_checks - b->chain_checks);
+    stats_inc(&p->st, ST_CHAIN_CACHE_HITS, n.chain_cache_hits - b->chain_cache_hits);
+    stats_inc(&p->st, ST_DROP_X5U_CACHE_EVICTED, n.certs_evicted - b->certs_evicted);
+    p->vbase = n;
 }
 
 /* ---- inputs ------------------------------------------------------------------------- */
@@ -262,13 +346,10 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
         return NULL;
     }
     p->cfg = *cfg;
-    if (cfg->verify) {
-        snprintf(err, errlen, "--verify is not available in this version yet (see README \"Status\")");
-        free(p);
-        return NULL;
-    }
     p->store = store_open(cfg->db_path, err, errlen);
     if (!p->store)
+        goto bad;
+    if (cfg->verify && start_verifier(p, err, errlen) != 0)
         goto bad;
     struct probe_cfg pc;
     probe_default_cfg(&pc);
@@ -292,6 +373,7 @@ static int end_capture(struct pipeline *p)
     if (!p->have_capture)
         return 0;
     p->have_capture = false;
+    add_verify_counters(p);
     if (p->store_failed)
         return 1;
     if (store_capture_end(p->store, p->capture_id, &p->cend, &p->st) != 0) {
@@ -390,6 +472,8 @@ int pipeline_finish(struct pipeline *p)
 {
     probe_finish(p->probe);
     calls_finish_all(p->calls);
+    if (p->verifier)
+        collect(p, true);
     int rc = end_capture(p);
     if (!p->store_failed && store_commit(p->store) != 0) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
@@ -402,12 +486,23 @@ int pipeline_finish(struct pipeline *p)
     return p->store_failed || rc ? 1 : 0;
 }
 
+static void drop_call(void *ctx, struct call *c)
+{
+    (void)ctx;
+    call_free(c);
+}
+
 void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
     calls_free(p->calls);
     probe_free(p->probe);
+    if (p->verifier) {
+        /* Anything still in flight (an error path) is dropped, not stored half-verified. */
+        verifier_collect(p->verifier, true, drop_call, NULL);
+        verifier_free(p->verifier);
+    }
     store_close(p->store);
     free(p);
 }

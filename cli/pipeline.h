@@ -19,7 +19,8 @@ struct pipeline_cfg {
     const char *ca_bundle;    /* --ca-bundle: for the HTTPS x5u fetch */
     const char *cert_map;     /* --cert-map: offline x5u → PEM file */
     bool x5u_allow_private;   /* --x5u-allow-private */
-    const char *x5u_connect_to; /* --x5u-connect-to HOST:PORT:HOST2:PORT2 (tests) */
+    const char *x5u_connect_to[8]; /* --x5u-connect-to HOST:PORT:HOST2:PORT2, repeatable */
+    size_t n_x5u_connect_to;
     long max_iat_age;         /* --max-iat-age, seconds */
     int threads;              /* --threads; 0 = number of cores */
 };

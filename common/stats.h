@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-/* X(id, name, kind): kind is "traffic", "sip", "drop" or "error"; `report stats` groups by it. */
+/* X(id, name, kind): kind is "traffic", "sip", "verify", "drop" or "error"; `report stats` groups by it. */
 #define STATS_LIST(X)                                                                                 \
     X(PACKETS, "packets", "traffic")                                                                  \
     X(BYTES, "bytes", "traffic")                                                                      \
@@ -74,7 +74,17 @@
     X(DROP_TCP_STREAM_EVICTED, "drop_tcp_streams_evicted", "drop")                                    \
     X(DROP_SIP_ORPHAN, "drop_sip_without_call", "drop")                                               \
     X(DROP_CALLS_EVICTED, "calls_evicted_early", "drop")                                              \
-    X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")
+    X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")                               \
+    X(VERIFY_CALLS, "calls_verified", "verify")                                                       \
+    X(VERIFY_PASSPORTS, "passports_verified", "verify")                                               \
+    X(X5U_FETCHES, "x5u_fetched", "verify")                                                           \
+    X(X5U_FETCH_FAILURES, "x5u_fetch_failures", "verify")                                             \
+    X(X5U_CACHE_HITS, "x5u_cache_hits", "verify")                                                     \
+    X(SIG_CHECKS, "signature_checks", "verify")                                                       \
+    X(SIG_CACHE_HITS, "signature_cache_hits", "verify")                                               \
+    X(CHAIN_CHECKS, "chain_checks", "verify")                                                         \
+    X(CHAIN_CACHE_HITS, "chain_cache_hits", "verify")                                                 \
+    X(DROP_X5U_CACHE_EVICTED, "x5u_cache_evictions", "drop")
 
 enum stat_id {
 #define STAT_ENUM(id, name, kind) ST_##id,

@@ -15,6 +15,7 @@ enum stmt_id {
     Q_PASSPORTS_DELETE,
     Q_PASSPORT_INSERT,
     Q_STAT_UPSERT,
+    Q_CERT_UPSERT,
     Q__COUNT
 };
 
@@ -49,6 +50,15 @@ static const char *const stmt_sql[Q__COUNT] = {
         "?24,?25)",
     [Q_STAT_UPSERT] = ("INSERT INTO stats (capture_id, name, kind, value) VALUES (?1,?2,?3,?4)"
                        " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value"),
+    [Q_CERT_UPSERT] =
+        "INSERT INTO certificates (x5u, fetched_at, status, http_status, error, subject, issuer, spc,"
+        " tnauthlist, not_before, not_after, sha256, cache_until, pem)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+        " ON CONFLICT (x5u) DO UPDATE SET fetched_at=excluded.fetched_at, status=excluded.status,"
+        " http_status=excluded.http_status, error=excluded.error, subject=excluded.subject,"
+        " issuer=excluded.issuer, spc=excluded.spc, tnauthlist=excluded.tnauthlist,"
+        " not_before=excluded.not_before, not_after=excluded.not_after, sha256=excluded.sha256,"
+        " cache_until=excluded.cache_until, pem=excluded.pem",
 };
 
 struct store {
@@ -444,4 +454,73 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
     if (++s->pending >= STORE_BATCH)
         return store_commit(s);
     return 0;
+}
+
+/* ---- certificates ------------------------------------------------------------------------ */
+
+static void bind_epoch(sqlite3_stmt *st, int i, int64_t sec)
+{
+    char iso[PTIME_ISO_LEN];
+    ptime_iso((struct ptime){ sec, 0 }, iso);
+    sqlite3_bind_text(st, i, iso, -1, SQLITE_TRANSIENT);
+}
+
+int store_put_cert(struct store *s, const struct verifier_cert_record *r)
+{
+    if (begin_if_needed(s))
+        return -1;
+    sqlite3_stmt *st = s->q[Q_CERT_UPSERT];
+    bind_text(st, 1, r->x5u);
+    bind_epoch(st, 2, r->fetched_at);
+    bind_text(st, 3, r->status);
+    if (r->http_status)
+        sqlite3_bind_int64(st, 4, r->http_status);
+    bind_text(st, 5, r->error);
+    if (r->info) {
+        bind_text(st, 6, r->info->subject);
+        bind_text(st, 7, r->info->issuer);
+        if (r->info->tnauth.n_spc)
+            bind_text(st, 8, r->info->tnauth.spc[0]);
+        bind_text(st, 9, r->info->has_tnauth ? (r->info->tnauth_error ? "invalid" : r->info->tnauth_text) : NULL);
+        bind_epoch(st, 10, r->info->not_before);
+        bind_epoch(st, 11, r->info->not_after);
+        bind_text(st, 12, r->info->sha256);
+    }
+    if (r->cache_until)
+        bind_epoch(st, 13, r->cache_until);
+    /* PEM is text; a DER body is kept as it came, as a blob. */
+    if (r->body && r->body_len) {
+        bool text = r->body_len > 10 && memmem(r->body, r->body_len, "-----BEGIN", 10);
+        if (text)
+            sqlite3_bind_text(st, 14, (const char *)r->body, (int)r->body_len, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_blob(st, 14, r->body, (int)r->body_len, SQLITE_TRANSIENT);
+    }
+    return run(s, st, "storing a certificate");
+}
+
+int store_load_certs(struct store *s, store_cert_fn fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT x5u, fetched_at, cache_until, pem FROM certificates"
+                           " WHERE status = 'ok' AND pem IS NOT NULL AND cache_until IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "reading certificates");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *x5u = (const char *)sqlite3_column_text(st, 0);
+        const char *fetched = (const char *)sqlite3_column_text(st, 1);
+        const char *until = (const char *)sqlite3_column_text(st, 2);
+        const void *body = sqlite3_column_blob(st, 3);
+        int len = sqlite3_column_bytes(st, 3);
+        struct ptime f = { 0, 0 }, u;
+        if (!x5u || !until || !body || len <= 0 || ptime_parse_iso(until, &u) != 0)
+            continue;
+        if (fetched)
+            ptime_parse_iso(fetched, &f);
+        fn(ctx, x5u, body, (size_t)len, f.sec, u.sec);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "reading certificates");
 }

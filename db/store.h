@@ -13,6 +13,7 @@
 #include "calls/call.h"
 #include "common/ptime.h"
 #include "common/stats.h"
+#include "verifier/verifier.h"
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BATCH 2000
@@ -48,6 +49,14 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c);
 
 /* Commit what is pending (also done every STORE_BATCH calls). */
 int store_commit(struct store *s);
+
+/* Insert or replace the row of one x5u URL in `certificates`. */
+int store_put_cert(struct store *s, const struct verifier_cert_record *r);
+
+/* Every certificate an earlier run fetched successfully, for the verifier's cache. */
+typedef void (*store_cert_fn)(void *ctx, const char *x5u, const uint8_t *body, size_t len, int64_t fetched_at,
+                              int64_t cache_until);
+int store_load_certs(struct store *s, store_cert_fn fn, void *ctx);
 
 const char *store_errmsg(const struct store *s);
 

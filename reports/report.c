@@ -71,7 +71,7 @@ static const char sql_stats[] =
     "SELECT s.kind, s.name, SUM(s.value) AS value FROM stats s JOIN captures c ON c.id = s.capture_id"
     " WHERE (c.last_packet IS NULL OR c.last_packet >= ?3) AND (c.first_packet IS NULL OR c.first_packet < ?4)"
     " GROUP BY s.kind, s.name"
-    " ORDER BY CASE s.kind WHEN 'traffic' THEN 1 WHEN 'sip' THEN 2 WHEN 'drop' THEN 3 ELSE 4 END, s.name";
+    " ORDER BY CASE s.kind WHEN 'traffic' THEN 1 WHEN 'sip' THEN 2 WHEN 'verify' THEN 3 WHEN 'drop' THEN 4 ELSE 5 END, s.name";
 
 static const struct {
     const char *kind;

@@ -125,6 +125,7 @@ static void on_done(void *ctx, struct call *c)
     struct call_row row;
     call_row_fill(c, &row);
     REQUIRE(strlen(row.ppt) < sizeof row.ppt && strlen(row.dest_tn) < sizeof row.dest_tn);
+    call_free(c);
 }
 
 static struct sip_msg msg;

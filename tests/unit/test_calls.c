@@ -49,6 +49,7 @@ static void on_done(void *ctx, struct call *c)
     struct done_log *log = ctx;
     if (log->n == (int)(sizeof log->recs / sizeof log->recs[0])) {
         CHECK(!"more finished calls than the test expects");
+        call_free(c);
         return;
     }
     struct rec *r = &log->recs[log->n++];
@@ -85,6 +86,7 @@ static void on_done(void *ctx, struct call *c)
     copy_or_null(r->orig_tn, sizeof r->orig_tn, row.orig_tn);
     copy_or_null(r->chain_id, sizeof r->chain_id, row.chain_id);
     copy_or_null(r->verify_result, sizeof r->verify_result, row.verify_result);
+    call_free(c);
 }
 
 struct rig {
