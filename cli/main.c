@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/pipeline.h"
+#include "cli/verify_cmd.h"
 #include "reports/report.h"
 
 #ifndef STIRPROBE_VERSION
@@ -40,6 +41,11 @@ enum {
     OPT_MAX_IAT_AGE,
     OPT_CONNECT_TO,
     OPT_THREADS,
+    OPT_AT,
+    OPT_FROM,
+    OPT_PAI,
+    OPT_TO,
+    OPT_RURI,
     OPT_CSV,
     OPT_SINCE,
     OPT_UNTIL,
@@ -170,6 +176,43 @@ static int cmd_read(int argc, char **argv)
     return status;
 }
 
+static int cmd_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG_OPTS,
+        { "at", required_argument, NULL, OPT_AT },
+        { "from", required_argument, NULL, OPT_FROM },
+        { "pai", required_argument, NULL, OPT_PAI },
+        { "to", required_argument, NULL, OPT_TO },
+        { "ruri", required_argument, NULL, OPT_RURI },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pipeline_cfg cfg;
+    default_cfg(&cfg);
+    struct verify_opts vo = { 0 };
+    int c;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS, opts, NULL)) != -1) {
+        int r = common_opt(c, &cfg);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case OPT_AT: vo.at = optarg; break;
+        case OPT_FROM: vo.from = optarg; break;
+        case OPT_PAI: vo.pai = optarg; break;
+        case OPT_TO: vo.to = optarg; break;
+        case OPT_RURI: vo.ruri = optarg; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return bad_usage(NULL);
+        }
+    }
+    vo.json = cfg.json;
+    if (optind >= argc)
+        return bad_usage("verify: give an Identity header value");
+    return verify_cmd_run(&cfg, &vo, argv + optind, argc - optind);
+}
+
 static int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -230,7 +273,9 @@ int main(int argc, char **argv)
         return cmd_read(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "capture") == 0 || strcmp(cmd, "verify") == 0 || strcmp(cmd, "evidence") == 0) {
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(cmd, "capture") == 0 || strcmp(cmd, "evidence") == 0) {
         fprintf(stderr, "stirprobe: '%s' is not available in this version yet (see README \"Status\")\n", cmd);
         return 1;
     }

@@ -293,10 +293,9 @@ static void seed_cert(void *ctx, const char *x5u, const uint8_t *body, size_t le
     verifier_seed(ctx, x5u, body, len, fetched_at, cache_until);
 }
 
-static int start_verifier(struct pipeline *p, char *err, size_t errlen)
+void pipeline_verifier_cfg(const struct pipeline_cfg *c, struct verifier_cfg *vc)
 {
-    const struct pipeline_cfg *c = &p->cfg;
-    struct verifier_cfg vc = {
+    *vc = (struct verifier_cfg){
         .trust = c->trust,
         .cert_map = c->cert_map,
         .fetch = { .ca_bundle = c->ca_bundle, .allow_private = c->x5u_allow_private },
@@ -304,7 +303,14 @@ static int start_verifier(struct pipeline *p, char *err, size_t errlen)
         .threads = c->threads,
     };
     for (size_t i = 0; i < c->n_x5u_connect_to && i < FETCH_MAX_CONNECT_TO; i++)
-        vc.fetch.connect_to[vc.fetch.n_connect_to++] = c->x5u_connect_to[i];
+        vc->fetch.connect_to[vc->fetch.n_connect_to++] = c->x5u_connect_to[i];
+}
+
+static int start_verifier(struct pipeline *p, char *err, size_t errlen)
+{
+    const struct pipeline_cfg *c = &p->cfg;
+    struct verifier_cfg vc;
+    pipeline_verifier_cfg(c, &vc);
     if (!(p->verifier = verifier_new(&vc, err, errlen)))
         return -1;
     /* Certificates fetched by earlier runs and still fresh are not fetched again. */

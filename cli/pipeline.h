@@ -26,6 +26,10 @@ struct pipeline_cfg {
 };
 
 struct pipeline;
+struct verifier_cfg;
+
+/* The verifier settings of cfg (shared with the `verify` command). */
+void pipeline_verifier_cfg(const struct pipeline_cfg *cfg, struct verifier_cfg *vc);
 
 /* NULL with a message in err when the database cannot be opened. */
 struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t errlen);
