@@ -17,19 +17,26 @@
 static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
     "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T]\n"
+    "       stirprobe verify [OPTIONS] [--at TIME] [--from TN] [--pai TN] [--to TN] [--ruri TN] VALUE...\n"
     "       stirprobe --version | --help\n"
     "\n"
     "read options:\n"
     "  -d, --db PATH          SQLite database (default stirprobe.db; created if absent)\n"
     "      --json             also print one NDJSON object per finished call on stdout\n"
     "  -q                     no progress output\n"
-    "      --verify, --trust PATH, --ca-bundle FILE, --cert-map FILE,\n"
-    "      --x5u-allow-private, --max-iat-age SECS\n"
-    "                         verification options (not in this version: see README)\n"
+    "      --verify           verify PASSporTs (default: decode only, verify_result not-verified)\n"
+    "      --trust PATH       STI-PA trust anchors: PEM file or directory of PEM files\n"
+    "      --ca-bundle FILE   CA bundle for the HTTPS x5u fetch (default: system bundle)\n"
+    "      --cert-map FILE    offline certificates: TSV x5u-URL<TAB>PEM path; nothing is fetched\n"
+    "      --x5u-allow-private  allow x5u URLs resolving to loopback/private addresses\n"
+    "      --x5u-connect-to HOST:PORT:HOST2:PORT2  connect elsewhere for an x5u host (repeatable)\n"
+    "      --max-iat-age SECS allowed |iat - packet time| (default 60)\n"
+    "      --threads N        verification threads (default: one per core)\n"
     "\n"
     "report kinds: calls stats attest failures origid chains verstat certs\n"
     "\n"
-    "exit status: 0 ok; 1 bad usage or unreadable input; 2 damaged capture (rows before it kept)\n";
+    "exit status: 0 ok; 1 bad usage or unreadable input; 2 damaged capture (rows before it kept);\n"
+    "             verify: 3 when a value does not pass\n";
 
 enum {
     OPT_JSON = 256,
