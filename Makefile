@@ -11,7 +11,7 @@ B        := build/$(V)
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
 OPT_release := -O2 -g
 OPT_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-CPPFLAGS := -D_GNU_SOURCE -DSTIRPROBE_VERSION=\"$(VERSION)\" -I. -I$(B)/gen
+CPPFLAGS := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED -DSTIRPROBE_VERSION=\"$(VERSION)\" -I. -I$(B)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS   := $(WARN) $(OPT_$(V)) -pthread
@@ -24,7 +24,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all unit replay test demo deps clean fuzz fuzz-build stirgen
+.PHONY: all unit replay test demo deps clean fuzz fuzz-build stirgen bench
 all: $(B)/stirprobe
 
 $(B)/stirprobe: $(CLI_OBJ) $(LIB_OBJ)
@@ -73,6 +73,17 @@ demo: deps
 	@build/release/stirprobe report calls --csv -d build/demo.db > build/demo-calls.csv
 	@echo
 	@echo "per-call CSV: build/demo-calls.csv ($$(($$(wc -l < build/demo-calls.csv) - 1)) calls); SQL: sqlite3 build/demo.db"
+
+# Benchmarks: figures beside peers measured in the same run; never part of `make test`.
+BENCH_CALLS ?= 20000
+bench: deps
+	$(MAKE) V=release all build/release/bench_verify
+	@echo "== verification throughput (distinct PASSporTs, cert map, test PKI) =="
+	@build/release/bench_verify $(BENCH_CALLS) $$(nproc)
+	@echo "== peer: openssl speed ecdsap256 (sign/verify per second) =="
+	@openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -2
+build/release/bench_verify: build/release/bench/bench_verify.o $(filter-out $(B)/cli/%,$(LIB_OBJ))
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
