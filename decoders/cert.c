@@ -155,12 +155,16 @@ static void describe(struct cert_chain *c)
     ci->chain_len = 1 + (size_t)sk_X509_num(c->untrusted);
 }
 
-static bool looks_pem(const uint8_t *p, size_t len)
+/* Where the PEM armour starts after leading whitespace, or len when this is not PEM.
+ * OpenSSL only sees "-----BEGIN" at the start of a line: the reader must start there,
+ * or a first certificate indented on its line would be skipped and the next one (the
+ * issuer) taken for the leaf. */
+static size_t pem_start(const uint8_t *p, size_t len)
 {
     size_t i = 0;
     while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
-    return len - i >= 11 && memcmp(p + i, "-----BEGIN ", 11) == 0;
+    return len - i >= 11 && memcmp(p + i, "-----BEGIN ", 11) == 0 ? i : len;
 }
 
 static bool add_cert(struct cert_chain *c, X509 *x)
@@ -193,8 +197,9 @@ struct cert_chain *cert_chain_parse(const uint8_t *p, size_t len, const char **w
         *why = "out-of-memory";
         return NULL;
     }
-    if (looks_pem(p, len)) {
-        BIO *b = BIO_new_mem_buf(p, (int)len);
+    size_t pem = pem_start(p, len);
+    if (pem < len) {
+        BIO *b = BIO_new_mem_buf(p + pem, (int)(len - pem));
         X509 *x;
         while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
             if (!add_cert(c, x)) {
