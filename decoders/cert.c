@@ -318,6 +318,7 @@ size_t cert_trust_count(const struct cert_trust *t) { return t->count; }
 /* What the verify callback saw; OpenSSL keeps going after each error so every fault of
  * the chain is known and the label can follow interface.md's order, not OpenSSL's. */
 struct faults {
+    int64_t at;        /* the time checked */
     bool not_yet_valid, expired;
     int untrusted_err; /* first other error, X509_V_OK when none */
 };
@@ -348,9 +349,15 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
     case X509_V_ERR_CRL_NOT_YET_VALID:
         f->not_yet_valid = true;
         break;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        f->expired = true;
+    case X509_V_ERR_CERT_HAS_EXPIRED: {
+        /* RFC 5280 §4.1.2.5: the validity period includes notAfter itself, but OpenSSL
+         * calls a certificate expired from that second on. */
+        int64_t na;
+        X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+        if (!x || !asn1_time_epoch(X509_get0_notAfter(x), &na) || na != f->at)
+            f->expired = true;
         break;
+    }
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
         if (only_tnauth_unhandled(X509_STORE_CTX_get_current_cert(ctx)))
             break;
@@ -397,7 +404,7 @@ const char *cert_check(const struct cert_trust *t, const struct cert_chain *c, i
         return "cert-invalid";
     }
 
-    struct faults f = { .untrusted_err = X509_V_OK };
+    struct faults f = { .at = at, .untrusted_err = X509_V_OK };
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!ctx || !X509_STORE_CTX_init(ctx, t->store, c->leaf, c->untrusted)) {
         X509_STORE_CTX_free(ctx);
