@@ -183,6 +183,8 @@ static const struct {
     { "csv", test_csv },
     { "tnauth", test_tnauth },
     { "cert", test_cert },
+    { "es256", test_es256 },
+    { "verify", test_verify },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
