@@ -70,6 +70,7 @@ void test_tnauth(void);
 void test_cert(void);
 void test_es256(void);
 void test_verify(void);
+void test_verifier(void);
 void test_regressions(void);
 
 #endif

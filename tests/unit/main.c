@@ -185,6 +185,7 @@ static const struct {
     { "cert", test_cert },
     { "es256", test_es256 },
     { "verify", test_verify },
+    { "verifier", test_verifier },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
