@@ -155,12 +155,16 @@ static void describe(struct cert_chain *c)
     ci->chain_len = 1 + (size_t)sk_X509_num(c->untrusted);
 }
 
-static bool looks_pem(const uint8_t *p, size_t len)
+/* Where the PEM armour starts after leading whitespace, or len when this is not PEM.
+ * OpenSSL only sees "-----BEGIN" at the start of a line: the reader must start there,
+ * or a first certificate indented on its line would be skipped and the next one (the
+ * issuer) taken for the leaf. */
+static size_t pem_start(const uint8_t *p, size_t len)
 {
     size_t i = 0;
     while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
-    return len - i >= 11 && memcmp(p + i, "-----BEGIN ", 11) == 0;
+    return len - i >= 11 && memcmp(p + i, "-----BEGIN ", 11) == 0 ? i : len;
 }
 
 static bool add_cert(struct cert_chain *c, X509 *x)
@@ -193,8 +197,9 @@ struct cert_chain *cert_chain_parse(const uint8_t *p, size_t len, const char **w
         *why = "out-of-memory";
         return NULL;
     }
-    if (looks_pem(p, len)) {
-        BIO *b = BIO_new_mem_buf(p, (int)len);
+    size_t pem = pem_start(p, len);
+    if (pem < len) {
+        BIO *b = BIO_new_mem_buf(p + pem, (int)(len - pem));
         X509 *x;
         while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
             if (!add_cert(c, x)) {
@@ -313,6 +318,7 @@ size_t cert_trust_count(const struct cert_trust *t) { return t->count; }
 /* What the verify callback saw; OpenSSL keeps going after each error so every fault of
  * the chain is known and the label can follow interface.md's order, not OpenSSL's. */
 struct faults {
+    int64_t at;        /* the time checked */
     bool not_yet_valid, expired;
     int untrusted_err; /* first other error, X509_V_OK when none */
 };
@@ -343,9 +349,15 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
     case X509_V_ERR_CRL_NOT_YET_VALID:
         f->not_yet_valid = true;
         break;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        f->expired = true;
+    case X509_V_ERR_CERT_HAS_EXPIRED: {
+        /* RFC 5280 §4.1.2.5: the validity period includes notAfter itself, but OpenSSL
+         * calls a certificate expired from that second on. */
+        int64_t na;
+        X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+        if (!x || !asn1_time_epoch(X509_get0_notAfter(x), &na) || na != f->at)
+            f->expired = true;
         break;
+    }
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
         if (only_tnauth_unhandled(X509_STORE_CTX_get_current_cert(ctx)))
             break;
@@ -392,7 +404,7 @@ const char *cert_check(const struct cert_trust *t, const struct cert_chain *c, i
         return "cert-invalid";
     }
 
-    struct faults f = { .untrusted_err = X509_V_OK };
+    struct faults f = { .at = at, .untrusted_err = X509_V_OK };
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!ctx || !X509_STORE_CTX_init(ctx, t->store, c->leaf, c->untrusted)) {
         X509_STORE_CTX_free(ctx);

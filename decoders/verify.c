@@ -72,12 +72,13 @@ const char *verify_claims(const struct passport *pp, const struct verify_peers *
     if (tn && !tn->n_spc && (tn->n_range || tn->n_tn) && !tnauth_covers(tn, pp->orig_tn))
         return mismatch(detail, "orig-not-in-tnauthlist");
 
-    int64_t age = sip->packet_sec - pp->iat;
-    if (age > max_iat_age) {
+    /* iat is any JSON integer the signer chose: compare without signed overflow. */
+    uint64_t max = max_iat_age > 0 ? (uint64_t)max_iat_age : 0;
+    if (pp->iat < sip->packet_sec && (uint64_t)sip->packet_sec - (uint64_t)pp->iat > max) {
         *detail = "iat-too-old";
         return "stale";
     }
-    if (-age > max_iat_age) {
+    if (pp->iat > sip->packet_sec && (uint64_t)pp->iat - (uint64_t)sip->packet_sec > max) {
         *detail = "iat-in-future";
         return "stale";
     }

@@ -80,7 +80,8 @@ struct verifier {
     struct lhash sigs;
     struct job *ready, *ready_tail;
     struct job *done, *done_tail;
-    size_t in_flight;
+    size_t in_flight;         /* submitted, not yet collected */
+    size_t n_done;            /* of those, finished (on the done list) */
     bool stop;
     pthread_t *workers;
     int n_workers;
@@ -362,7 +363,9 @@ void verifier_submit(struct verifier *v, struct call *c)
     char *to_fetch[CALL_MAX_IDENTS];
     size_t n_fetch = 0;
     pthread_mutex_lock(&v->lock);
-    while (v->in_flight >= v->cfg.max_pending)
+    /* Only calls still being verified count: finished ones wait for the caller's next
+     * verifier_collect(), which may be on this very thread (cli/pipeline.c). */
+    while (v->in_flight - v->n_done >= v->cfg.max_pending)
         pthread_cond_wait(&v->room_cv, &v->lock);
     v->in_flight++;
     j->call = c;
@@ -595,7 +598,9 @@ static void *worker(void *arg)
         else
             v->done = j;
         v->done_tail = j;
+        v->n_done++;
         pthread_cond_broadcast(&v->done_cv);
+        pthread_cond_broadcast(&v->room_cv);
     }
     pthread_mutex_unlock(&v->lock);
     return NULL;
@@ -614,6 +619,7 @@ size_t verifier_collect(struct verifier *v, bool wait, verifier_done_fn fn, void
         for (struct job *j = list; j; j = j->next)
             n++;
         v->in_flight -= n;
+        v->n_done -= n;
         bool more = wait && v->in_flight > 0;
         pthread_cond_broadcast(&v->room_cv);
         pthread_mutex_unlock(&v->lock);

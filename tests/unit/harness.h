@@ -66,6 +66,11 @@ void test_b64url(void);
 void test_passport(void);
 void test_calls(void);
 void test_csv(void);
+void test_tnauth(void);
+void test_cert(void);
+void test_es256(void);
+void test_verify(void);
+void test_verifier(void);
 void test_regressions(void);
 
 #endif

@@ -181,6 +181,11 @@ static const struct {
     { "passport", test_passport },
     { "calls", test_calls },
     { "csv", test_csv },
+    { "tnauth", test_tnauth },
+    { "cert", test_cert },
+    { "es256", test_es256 },
+    { "verify", test_verify },
+    { "verifier", test_verifier },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
