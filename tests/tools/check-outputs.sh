@@ -6,6 +6,7 @@
 # and final status equal to the expected CSV).
 #
 # Needs: tshark, openssl, sha256sum, base64, od, awk.  Exit 0 when all pass.
+# ONLY=verify.pcap tests/tools/check-outputs.sh checks the PKI and that one capture.
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -34,9 +35,24 @@ pki_expect() {
     *) bad "pki $1: wanted '$4', openssl said: $out" ;;
     esac
 }
-for leaf in sp-a sp-b no-tnauth wrong-ku ca-leaf tnrange; do
+for leaf in sp-a sp-b no-tnauth wrong-ku ca-leaf tnrange past direct; do
     pki_expect "$leaf" "$K/root.pem" "$K/intermediate.pem" "$K/$leaf.pem: OK"
 done
+pki_expect expired-no-tnauth "$K/root.pem" "$K/intermediate.pem" "certificate has expired"
+pki_expect rogue-no-tnauth "$K/rogue-root.pem" "" "$K/rogue-no-tnauth.pem: OK"
+pki_expect rogue-no-tnauth "$K/root.pem" "$K/intermediate.pem" "unable to get local issuer"
+pki_expect rogue-expired "$K/rogue-root.pem" "" "certificate has expired"
+pki_expect rogue-expired "$K/root.pem" "$K/intermediate.pem" "unable to get local issuer"
+out=$(openssl verify -CAfile "$K/root.pem" -untrusted "$K/intermediate.pem" "$K/past.pem" 2>&1 || true)
+case $out in *"certificate has expired"*) ok "pki past: expired today" ;; *) bad "pki past today: $out" ;; esac
+openssl x509 -inform DER -in "$K/direct.der" -outform PEM | cmp -s - "$K/direct.pem" &&
+    ok "pki direct.der is direct.pem in DER" || bad "pki direct.der differs from direct.pem"
+pki_expect direct "$K/root.pem" "" "$K/direct.pem: OK"
+out=$(openssl verify -CAfile "$K/tls/ca.pem" "$K/tls/server.pem" 2>&1 || true)
+[ "$out" = "$K/tls/server.pem: OK" ] && ok "pki tls server cert" || bad "pki tls: $out"
+openssl x509 -in "$K/tls/server.pem" -noout -ext subjectAltName |
+    grep -q 'DNS:certs.stirprobe.test, DNS:hostile.stirprobe.test' &&
+    ok "pki tls SAN" || bad "pki tls SAN"
 pki_expect expired "$K/root.pem" "$K/intermediate.pem" "certificate has expired"
 pki_expect notyet "$K/root.pem" "$K/intermediate.pem" "not yet valid"
 pki_expect untrusted "$K/root.pem" "$K/intermediate.pem" "unable to get local issuer"
@@ -51,7 +67,9 @@ want_spc=3008A006160431303031 # SEQUENCE { [0] { IA5String "1001" } }
 want_rng=3023A1123010160B3132303235353530313030020164A20D160B3132303235353530393939
 [ "$(tnauth_hex sp-a)" = $want_spc ] && ok "pki sp-a TNAuthList $want_spc" || bad "pki sp-a TNAuthList $(tnauth_hex sp-a)"
 [ "$(tnauth_hex tnrange)" = $want_rng ] && ok "pki tnrange TNAuthList" || bad "pki tnrange TNAuthList $(tnauth_hex tnrange)"
-[ -z "$(tnauth_hex no-tnauth)" ] && ok "pki no-tnauth has no TNAuthList" || bad "pki no-tnauth has a TNAuthList"
+for leaf in no-tnauth expired-no-tnauth rogue-no-tnauth; do
+    [ -z "$(tnauth_hex $leaf)" ] && ok "pki $leaf has no TNAuthList" || bad "pki $leaf has a TNAuthList"
+done
 openssl x509 -in "$K/wrong-ku.pem" -noout -ext keyUsage | grep -q 'Certificate Sign' &&
     ! openssl x509 -in "$K/wrong-ku.pem" -noout -ext keyUsage | grep -q 'Digital Signature' &&
     ok "pki wrong-ku keyUsage" || bad "pki wrong-ku keyUsage"
@@ -80,6 +98,35 @@ openssl_verify() {
     openssl asn1parse -genconf "$tmp/sig.cnf" -out "$tmp/sig.der" -noout >/dev/null
     openssl x509 -in "$pem" -pubkey -noout >"$tmp/pub.pem"
     printf '%s' "${tok%.*}" | openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig.der" >/dev/null 2>&1
+}
+
+# verify.pcap: the signature of each call's shaken token, checked with
+# openssl, agrees with the stated label: it verifies for pass, tn-mismatch
+# and stale, and does not for bad-signature (x5u in the cert map only).
+verify_signatures() {
+    $TS -r "$1" -Y 'sip.Method == "INVITE"' -T fields -e sip.msg_hdr 2>/dev/null |
+        sed 's/\\r\\n[ \t]/ /g; s/\\r\\n/\n/g' | grep -iE '^identity[ \t]*:' |
+        sed 's/^[^:]*:[ \t]*//; s/;.*//' | sort -u >"$tmp/vtokens"
+    : >"$tmp/vsums"
+    while read -r tok; do
+        printf '%s %s\n' "$(printf '%s' "$tok" | sha256sum | cut -c1-16)" "$tok" >>"$tmp/vsums"
+    done <"$tmp/vtokens"
+    awk -F, 'NR > 1 { sub(/\r$/, ""); print $1 "," $22 "," $24 "," $25 }' "$2" >"$tmp/vrows"
+    n=0 wrong=0
+    while IFS=, read -r id x5u label cid; do
+        case $label in pass | tn-mismatch | stale | bad-signature) ;; *) continue ;; esac
+        grep -q "^$x5u	" "$K/certmap.tsv" || continue
+        tok=$(awk -v c="$cid" '$1 == c { print $2; exit }' "$tmp/vsums")
+        [ -n "$tok" ] || { bad "verify.pcap $id: no token with chain_id $cid"; continue; }
+        n=$((n + 1))
+        if openssl_verify "$tok"; then got=valid; else got=invalid; fi
+        case $label:$got in
+        bad-signature:invalid | pass:valid | tn-mismatch:valid | stale:valid) ;;
+        *) wrong=$((wrong + 1)); bad "verify.pcap $id: label $label but openssl says $got" ;;
+        esac
+    done <"$tmp/vrows"
+    [ "$wrong" -eq 0 ] && ok "verify.pcap: openssl agrees with the label on $n shaken signatures" ||
+        bad "verify.pcap: $wrong of $n labels contradict openssl"
 }
 
 # ---- captures -------------------------------------------------------------------
@@ -158,6 +205,7 @@ tshark_table() {
 
 while IFS='	' read -r f cmd link covers; do
     [ "$f" = file ] && continue
+    [ -n "${ONLY:-}" ] && [ "$f" != "$ONLY" ] && continue
     csv=$P/${f%.*}.csv
     if [ "$link" = - ]; then
         if $TS -r "$P/$f" >/dev/null 2>&1; then bad "$f: tshark accepted it"; else ok "$f: tshark rejects it"; fi
@@ -190,6 +238,11 @@ while IFS='	' read -r f cmd link covers; do
     else
         bad "$f: CSV and tshark differ:"
         diff "$tmp/want" "$tmp/got" || true
+    fi
+
+    if [ "$f" = verify.pcap ]; then
+        verify_signatures "$P/$f" "$csv"
+        continue
     fi
 
     # 3. every Identity value tshark sees: stirgen check, openssl, sha256sum

@@ -62,37 +62,55 @@ static json_t *tn_obj(const char *tn)
     return json_pack("{s:s}", "tn", tn);
 }
 
-/* ECDSA over SHA-256 of `in`, returned as the 64-byte r||s JWS wants
- * (RFC 7518 §3.4), not the DER SEQUENCE OpenSSL produces. */
-static void es256_sign_raw(EVP_PKEY *key, const char *in, size_t inlen, uint8_t raw[64])
+/* ECDSA over SHA-256 (P-256, ES256) or SHA-384 (P-384, ES384) of `in`,
+ * returned as the raw r||s JWS wants (RFC 7518 §3.4: 64 or 96 bytes), not
+ * the DER SEQUENCE OpenSSL produces.  Returns the length written to raw. */
+static size_t es_sign_raw(EVP_PKEY *key, const char *in, size_t inlen, uint8_t raw[96])
 {
+    int bits = EVP_PKEY_get_bits(key);
+    size_t half = bits == 384 ? 48 : 32;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char *der = NULL;
     size_t derlen = 0;
-    if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
+    if (!ctx || EVP_DigestSignInit(ctx, NULL, half == 48 ? EVP_sha384() : EVP_sha256(), NULL, key) != 1 ||
         EVP_DigestSign(ctx, NULL, &derlen, (const unsigned char *)in, inlen) != 1)
-        die_ssl("ES256 sign init failed");
+        die_ssl("ECDSA sign init failed");
     der = xmalloc(derlen);
     if (EVP_DigestSign(ctx, der, &derlen, (const unsigned char *)in, inlen) != 1)
-        die_ssl("ES256 sign failed");
+        die_ssl("ECDSA sign failed");
     const unsigned char *p = der;
     ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
     if (!sig)
         die_ssl("cannot parse OpenSSL's DER signature");
     const BIGNUM *r = NULL, *s = NULL;
     ECDSA_SIG_get0(sig, &r, &s);
-    /* Left-pad each to 32 bytes: a short r or s is common (1 in 256) and
-     * must not shorten the signature. */
-    if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32)
-        die("ECDSA r or s longer than 32 bytes");
+    /* Left-pad each to its full width: a short r or s is common (1 in 256)
+     * and must not shorten the signature. */
+    if (BN_bn2binpad(r, raw, (int)half) != (int)half || BN_bn2binpad(s, raw + half, (int)half) != (int)half)
+        die("ECDSA r or s longer than %zu bytes", half);
     ECDSA_SIG_free(sig);
     free(der);
     EVP_MD_CTX_free(ctx);
+    return 2 * half;
 }
 
-char *passport_sign(EVP_PKEY *key, const struct passport_spec *ps)
+char *jws_sign_json(EVP_PKEY *key, const char *header_json, const char *claims_json)
 {
-    json_t *hdr = json_pack("{s:s,s:s,s:s,s:s}", "alg", "ES256", "ppt", ps->ppt, "typ", "passport",
+    char *h64 = b64url_encode((const uint8_t *)header_json, strlen(header_json));
+    char *c64 = b64url_encode((const uint8_t *)claims_json, strlen(claims_json));
+    /* The signing input is the two encoded parts as they will be sent. */
+    char *input = xasprintf("%s.%s", h64, c64);
+    uint8_t raw[96];
+    size_t n = es_sign_raw(key, input, strlen(input), raw);
+    char *s64 = b64url_encode(raw, n);
+    char *tok = xasprintf("%s.%s", input, s64);
+    free(h64), free(c64), free(input), free(s64);
+    return tok;
+}
+
+void passport_json(const struct passport_spec *ps, const char *alg, char **header_json, char **claims_json)
+{
+    json_t *hdr = json_pack("{s:s,s:s,s:s,s:s}", "alg", alg, "ppt", ps->ppt, "typ", "passport",
                             "x5u", ps->x5u);
     json_t *cl = json_object();
     json_t *dest = json_array();
@@ -111,20 +129,18 @@ char *passport_sign(EVP_PKEY *key, const struct passport_spec *ps)
         json_object_set_new(cl, "div", tn_obj(ps->div));
     if (ps->rcd_nam)
         json_object_set_new(cl, "rcd", json_pack("{s:s}", "nam", ps->rcd_nam));
-
-    char *hj = canon_json(hdr), *cj = canon_json(cl);
-    char *h64 = b64url_encode((const uint8_t *)hj, strlen(hj));
-    char *c64 = b64url_encode((const uint8_t *)cj, strlen(cj));
-    /* The signing input is the two encoded parts as they will be sent. */
-    char *input = xasprintf("%s.%s", h64, c64);
-    uint8_t raw[64];
-    es256_sign_raw(key, input, strlen(input), raw);
-    char *s64 = b64url_encode(raw, sizeof raw);
-    char *tok = xasprintf("%s.%s", input, s64);
-
-    free(hj), free(cj), free(h64), free(c64), free(input), free(s64);
+    *header_json = canon_json(hdr);
+    *claims_json = canon_json(cl);
     json_decref(hdr);
     json_decref(cl);
+}
+
+char *passport_sign(EVP_PKEY *key, const struct passport_spec *ps)
+{
+    char *hj, *cj;
+    passport_json(ps, "ES256", &hj, &cj);
+    char *tok = jws_sign_json(key, hj, cj);
+    free(hj), free(cj);
     return tok;
 }
 

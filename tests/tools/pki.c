@@ -111,27 +111,44 @@ struct leafdef {
     enum leafkind kind;
     bool rogue;            /* issued by the untrusted rogue root */
     const char *purpose;   /* for the README */
+    bool by_root;          /* issued by the root itself (no intermediate): the leaf
+                            * alone is a complete path, as a single-cert DER body needs */
+    bool der;              /* also written as NAME.der (the leaf alone, DER), served at
+                            * https://certs.stirprobe.test/NAME.der */
 };
 
 static const struct leafdef LEAVES[] = {
     {"sp-a", "1001", "20240101000000Z", "20300101000000Z", LEAF_NORMAL, false,
-     "the good signer (SPC 1001); signs most demo calls"},
+     "the good signer (SPC 1001); signs most demo calls", false, false},
     {"sp-b", "1002", "20240101000000Z", "20300101000000Z", LEAF_NORMAL, false,
-     "a second good signer (SPC 1002); signs the compact-form call"},
+     "a second good signer (SPC 1002); signs the compact-form call", false, false},
     {"expired", "1003", "20230101000000Z", "20240601000000Z", LEAF_NORMAL, false,
-     "expired before the 2025 packet times -> cert-expired"},
+     "expired before the 2025 packet times -> cert-expired", false, false},
     {"notyet", "1004", "20270101000000Z", "20300101000000Z", LEAF_NORMAL, false,
-     "not yet valid at the 2025 packet times -> cert-invalid"},
+     "not yet valid at the 2025 packet times -> cert-invalid", false, false},
     {"no-tnauth", NULL, "20240101000000Z", "20300101000000Z", LEAF_NO_TNAUTH, false,
-     "no TNAuthList extension -> cert-invalid"},
+     "no TNAuthList extension -> cert-invalid", false, false},
     {"wrong-ku", "1006", "20240101000000Z", "20300101000000Z", LEAF_WRONG_KU, false,
-     "keyUsage keyCertSign only, no digitalSignature -> cert-invalid"},
+     "keyUsage keyCertSign only, no digitalSignature -> cert-invalid", false, false},
     {"ca-leaf", "1007", "20240101000000Z", "20300101000000Z", LEAF_CA, false,
-     "basicConstraints CA:TRUE on the signing cert -> cert-invalid"},
+     "basicConstraints CA:TRUE on the signing cert -> cert-invalid", false, false},
     {"untrusted", "1008", "20240101000000Z", "20300101000000Z", LEAF_NORMAL, true,
-     "issued by rogue-root, which is no trust anchor -> cert-untrusted"},
+     "issued by rogue-root, which is no trust anchor -> cert-untrusted", false, false},
     {"tnrange", NULL, "20240101000000Z", "20300101000000Z", LEAF_TNRANGE, false,
-     "TNAuthList with a TN range (12025550100 +100) and one TN (12025550999), no SPC"},
+     "TNAuthList with a TN range (12025550100 +100) and one TN (12025550999), no SPC", false, false},
+    /* Added for the verify scenario (issue 5) by `stirgen pki --add`: the leaves
+     * above were already committed, and captures are signed with their keys. */
+    {"past", "1011", "20250101000000Z", "20250601000000Z", LEAF_NORMAL, false,
+     "valid at the 2025-03-01 packet times, expired today -> pass (time = packet time)", false, false},
+    {"direct", "1012", "20240101000000Z", "20300101000000Z", LEAF_NORMAL, false,
+     "issued by the root itself; also direct.der (DER, leaf only) -> pass with a DER x5u body",
+     true, true},
+    {"expired-no-tnauth", NULL, "20230101000000Z", "20240601000000Z", LEAF_NO_TNAUTH, false,
+     "expired AND no TNAuthList -> cert-invalid (comes before cert-expired)", false, false},
+    {"rogue-no-tnauth", NULL, "20240101000000Z", "20300101000000Z", LEAF_NO_TNAUTH, true,
+     "issued by rogue-root AND no TNAuthList -> cert-invalid (comes before cert-untrusted)", false, false},
+    {"rogue-expired", "1015", "20230101000000Z", "20240601000000Z", LEAF_NORMAL, true,
+     "issued by rogue-root AND expired -> cert-expired (comes before cert-untrusted)", false, false},
 };
 
 struct issued {
@@ -336,12 +353,16 @@ static void write_readme(const char *dir)
           "All keys are P-256, all signatures ecdsa-with-SHA256. Validity dates are\n"
           "fixed, so each certificate's status at the 2025 packet times of the test\n"
           "captures never changes. Each run makes new keys (so new signatures).\n"
+          "`stirgen pki --add tests/pki` (regen.sh --verify-only) keeps every existing\n"
+          "key and certificate and creates only what is missing, signed with the\n"
+          "committed root.key / intermediate.key / rogue-root.key.\n"
           "\n"
           "root.pem / root.key            self-signed STI-PA-approved root \"stirprobe Test STI-PA Root\"\n"
           "                               (CA:TRUE critical, keyCertSign+cRLSign), 2020-01-01..2045-01-01.\n"
           "                               The trust anchor for --trust.\n"
           "intermediate.pem / .key        STI-CA intermediate signed by root, 2020-01-01..2040-01-01;\n"
-          "                               issues every leaf except 'untrusted'.\n"
+          "                               issues every leaf except 'direct' (issued by root) and\n"
+          "                               'untrusted', 'rogue-*' (issued by rogue-root).\n"
           "rogue-root.pem / .key          a separate self-signed \"Rogue Root\" (NOT a trust anchor).\n"
           "\n"
           "Leaves: end-entity SHAKEN certificates (basicConstraints CA:FALSE critical,\n"
@@ -353,24 +374,106 @@ static void write_readme(const char *dir)
           "\n",
           f);
     for (size_t i = 0; i < ARRAY_LEN(LEAVES); i++)
-        fprintf(f, "  %-10s %.4s-%.2s-%.2s..%.4s-%.2s-%.2s  %s\n", LEAVES[i].name, LEAVES[i].not_before,
+        fprintf(f, "  %-17s %.4s-%.2s-%.2s..%.4s-%.2s-%.2s  %s\n", LEAVES[i].name, LEAVES[i].not_before,
                 LEAVES[i].not_before + 4, LEAVES[i].not_before + 6, LEAVES[i].not_after,
                 LEAVES[i].not_after + 4, LEAVES[i].not_after + 6, LEAVES[i].purpose);
     fputs("\n"
-          "certmap.tsv                    x5u URL <TAB> chain file, for `stirprobe --cert-map`:\n"
+          "certmap.tsv                    x5u URL <TAB> file, for `stirprobe --cert-map`:\n"
           "                               https://certs.stirprobe.test/NAME.pem -> tests/pki/NAME.chain.pem\n"
-          "                               (paths relative to the repository root).\n",
+          "                               https://certs.stirprobe.test/direct.der -> tests/pki/direct.der (DER)\n"
+          "                               (paths relative to the repository root). Deliberately absent:\n"
+          "                               https://certs.stirprobe.test/unpublished.pem (the 404 case) and\n"
+          "                               every hostile.stirprobe.test URL -> cert-fetch-failed.\n"
+          "\n"
+          "tls/ca.pem / ca.key            \"stirprobe Test TLS CA\", 2020-01-01..2045-01-01: the --ca-bundle\n"
+          "                               of the HTTPS x5u tests (tests/tools/x5u-servers.sh).\n"
+          "tls/server.pem / server.key    TLS server cert, CN certs.stirprobe.test, SAN DNS:certs.stirprobe.test\n"
+          "                               and DNS:hostile.stirprobe.test, serverAuth, 2024-01-01..2045-01-01.\n",
           f);
     close_out(f, path);
 }
 
+/* The TLS side of the HTTPS x5u tests (tests/tools/x5u-servers.sh): a CA for
+ * --ca-bundle and one server certificate for both test host names. */
+static void make_tls(const char *dir)
+{
+    char tdir[4096];
+    snprintf(tdir, sizeof tdir, "%s/tls", dir);
+    if (mkdir(tdir, 0755) != 0 && errno != EEXIST)
+        die("%s: %s", tdir, strerror(errno));
+    struct issued ca = make_ca(1, "stirprobe Test TLS CA", "20200101000000Z", "20450101000000Z", NULL);
+    struct issued srv = {.key = new_p256_key()};
+    srv.cert = cert_begin(2, "certs.stirprobe.test", "stirprobe test", "20240101000000Z", "20450101000000Z",
+                          srv.key, &ca);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, ca.cert, srv.cert, NULL, NULL, 0);
+    add_ext(srv.cert, &ctx, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(srv.cert, &ctx, NID_key_usage, "critical,digitalSignature");
+    add_ext(srv.cert, &ctx, NID_ext_key_usage, "serverAuth");
+    add_ext(srv.cert, &ctx, NID_subject_alt_name, "DNS:certs.stirprobe.test,DNS:hostile.stirprobe.test");
+    add_ext(srv.cert, &ctx, NID_subject_key_identifier, "hash");
+    add_ext(srv.cert, &ctx, NID_authority_key_identifier, "keyid:always");
+    cert_sign(srv.cert, ca.key);
+    write_issued(tdir, "ca", &ca, NULL);
+    write_issued(tdir, "server", &srv, NULL);
+    issued_free(&ca);
+    issued_free(&srv);
+}
+
+static bool exists(const char *dir, const char *name, const char *ext)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s%s", dir, name, ext);
+    return stat(path, &st) == 0;
+}
+
+static struct issued load_issued(const char *dir, const char *name)
+{
+    char path[4096];
+    struct issued r;
+    snprintf(path, sizeof path, "%s/%s.pem", dir, name);
+    r.cert = load_first_cert(path);
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    r.key = load_private_key(path);
+    if (X509_check_private_key(r.cert, r.key) != 1)
+        die_ssl("%s/%s: key does not match the certificate", dir, name);
+    return r;
+}
+
+/* NAME.der: the leaf alone in DER, from NAME.pem. */
+static void write_der(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.pem", dir, name);
+    X509 *x = load_first_cert(path);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    if (n <= 0)
+        die_ssl("%s: cannot DER-encode", path);
+    snprintf(path, sizeof path, "%s/%s.der", dir, name);
+    if (!write_file(path, der, (size_t)n))
+        die("%s: write failed", path);
+    OPENSSL_free(der);
+    X509_free(x);
+}
+
 int cmd_pki(int argc, char **argv)
 {
+    bool add = argc == 3 && !strcmp(argv[1], "--add");
+    if (add) {
+        argc--, argv++;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fputs("usage: stirgen pki DIR\n"
-              "Writes the test STI PKI into DIR (created if missing). Paths in\n"
-              "DIR/certmap.tsv are DIR/NAME.chain.pem as DIR was given, so run it\n"
-              "from the repository root with a relative DIR (tests/pki).\n",
+        fputs("usage: stirgen pki [--add] DIR\n"
+              "Writes the test STI PKI into DIR (created if missing), and the TLS\n"
+              "PKI of the HTTPS x5u tests into DIR/tls. Paths in DIR/certmap.tsv are\n"
+              "DIR/NAME.chain.pem as DIR was given, so run it from the repository\n"
+              "root with a relative DIR (tests/pki).\n"
+              "--add keeps every existing key and certificate: it loads the roots and\n"
+              "the intermediate from DIR, creates only the leaves (and DIR/tls) that\n"
+              "are missing, and rewrites certmap.tsv and README.\n",
               stderr);
         return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 1;
     }
@@ -381,28 +484,47 @@ int cmd_pki(int argc, char **argv)
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         die("%s: %s", dir, strerror(errno));
 
-    /* Serial numbers are fixed and unique per issuer, for readable diffs. */
-    struct issued root = make_ca(1, "stirprobe Test STI-PA Root", "20200101000000Z", "20450101000000Z", NULL);
-    struct issued inter =
-        make_ca(2, "stirprobe Test STI-CA Intermediate", "20200101000000Z", "20400101000000Z", &root);
-    struct issued rogue = make_ca(1, "Rogue Root", "20200101000000Z", "20450101000000Z", NULL);
-    write_issued(dir, "root", &root, NULL);
-    write_issued(dir, "intermediate", &inter, NULL);
-    write_issued(dir, "rogue-root", &rogue, NULL);
+    struct issued root, inter, rogue;
+    if (add) {
+        root = load_issued(dir, "root");
+        inter = load_issued(dir, "intermediate");
+        rogue = load_issued(dir, "rogue-root");
+    } else {
+        /* Serial numbers are fixed and unique per issuer, for readable diffs. */
+        root = make_ca(1, "stirprobe Test STI-PA Root", "20200101000000Z", "20450101000000Z", NULL);
+        inter = make_ca(2, "stirprobe Test STI-CA Intermediate", "20200101000000Z", "20400101000000Z", &root);
+        rogue = make_ca(1, "Rogue Root", "20200101000000Z", "20450101000000Z", NULL);
+        write_issued(dir, "root", &root, NULL);
+        write_issued(dir, "intermediate", &inter, NULL);
+        write_issued(dir, "rogue-root", &rogue, NULL);
+    }
 
     char mpath[4096];
     FILE *map = open_out(dir, "certmap", ".tsv", mpath, sizeof mpath);
     for (size_t i = 0; i < ARRAY_LEN(LEAVES); i++) {
-        const struct issued *iss = LEAVES[i].rogue ? &rogue : &inter;
-        struct issued leaf = make_leaf(0x100 + (long)i, &LEAVES[i], iss);
-        /* For the rogue leaf the "chain" ends in the rogue root itself, so a
-         * verifier can build the whole path and reject it as untrusted
-         * instead of merely missing an issuer. */
-        write_issued(dir, LEAVES[i].name, &leaf, iss);
-        fprintf(map, "%s%s.pem\t%s/%s.chain.pem\n", X5U_BASE, LEAVES[i].name, dir, LEAVES[i].name);
-        issued_free(&leaf);
+        const struct leafdef *d = &LEAVES[i];
+        const struct issued *iss = d->rogue ? &rogue : d->by_root ? &root : &inter;
+        if (!add || !exists(dir, d->name, ".pem")) {
+            /* Serials stay 0x100 + the table index: unique per issuer. */
+            struct issued leaf = make_leaf(0x100 + (long)i, d, iss);
+            /* For the rogue leaf the "chain" ends in the rogue root itself, so a
+             * verifier can build the whole path and reject it as untrusted
+             * instead of merely missing an issuer. */
+            write_issued(dir, d->name, &leaf, iss);
+            issued_free(&leaf);
+            if (d->der)
+                write_der(dir, d->name);
+        } else if (d->der && !exists(dir, d->name, ".der")) {
+            write_der(dir, d->name);
+        }
+        fprintf(map, "%s%s.pem\t%s/%s.chain.pem\n", X5U_BASE, d->name, dir, d->name);
     }
+    for (size_t i = 0; i < ARRAY_LEN(LEAVES); i++)
+        if (LEAVES[i].der)
+            fprintf(map, "%s%s.der\t%s/%s.der\n", X5U_BASE, LEAVES[i].name, dir, LEAVES[i].name);
     close_out(map, mpath);
+    if (!add || !exists(dir, "tls/ca", ".pem"))
+        make_tls(dir);
     write_readme(dir);
     issued_free(&root);
     issued_free(&inter);

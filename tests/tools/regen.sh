@@ -10,7 +10,21 @@
 #
 # Afterwards, tests/tools/check-outputs.sh verifies the files with tshark
 # and openssl.
+#
+#   tests/tools/regen.sh                 everything (new keys: every capture changes)
+#   tests/tools/regen.sh --verify-only   only what is missing from tests/pki
+#                                        (`stirgen pki --add`: existing keys and
+#                                        certificates are kept) and the verify
+#                                        capture: tests/pcaps/verify.{pcap,csv,passports.tsv}
+#                                        and its MANIFEST line; nothing else changes.
 set -eu
+
+only_verify=false
+case "${1:-}" in
+--verify-only) only_verify=true ;;
+'') ;;
+*) echo "usage: $0 [--verify-only]" >&2; exit 1 ;;
+esac
 
 cd "$(dirname "$0")/../.."
 CC=${CC:-cc}
@@ -23,10 +37,6 @@ mkdir -p build "$P"
 $CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g tests/tools/*.c \
     $(pkg-config --cflags --libs libcrypto jansson) -o "$G"
 
-"$G" pki tests/pki
-
-printf 'file\tcommand\tlink type\tcovers\n' > "$M"
-
 # gen FILE LINKTYPE COVERS [stirgen pcap options...]
 gen() {
     f=$1 link=$2 covers=$3
@@ -34,6 +44,27 @@ gen() {
     "$G" pcap "$@" "$P/$f"
     printf '%s\t%s\t%s\t%s\n' "$f" "stirgen pcap $* $P/$f" "$link" "$covers" >> "$M"
 }
+
+verify='scenario verify (issue 5): one SIP/UDP call per PASSporT verification case, Call-IDs named after the case, expected verify_result per call in verify.csv (same for --cert-map and HTTPS x5u mode) and per Identity header in verify.passports.tsv; run by tests/verify.sh'
+gen_verify() {
+    gen verify.pcap 'EN10MB (1)' "$verify" --scenario verify
+}
+
+if $only_verify; then
+    "$G" pki --add tests/pki
+    if [ -f "$M" ]; then
+        awk -F '\t' '$1 != "verify.pcap"' "$M" > "$M.tmp" && mv "$M.tmp" "$M"
+    else
+        printf 'file\tcommand\tlink type\tcovers\n' > "$M"
+    fi
+    gen_verify
+    echo "regen.sh --verify-only: done"
+    exit 0
+fi
+
+"$G" pki tests/pki
+
+printf 'file\tcommand\tlink type\tcovers\n' > "$M"
 
 demo='scenario demo: 12 INVITE dialogs (signed A/B/C, unsigned, UDP retransmission, CANCEL/487, TCP split+coalesced+duplicate segment, traceback leg sharing a PASSporT, compact y:, X-Identity, div+shaken, folded comma-joined rcd+shaken, bad base64url, formula-injection Call-ID) + REGISTER, OPTIONS, RTP, DNS, non-SIP junk on 5060'
 
@@ -68,5 +99,7 @@ gen frag-v4-reverse.pcap 'EN10MB (1)' 'demo with UDP datagrams over 576 bytes IP
     --scenario demo --mtu 576 --frag-order reverse
 gen frag-v6-shuffle.pcapng 'EN10MB (1)' 'demo over IPv6 with UDP datagrams over 1280 bytes fragmented (Fragment header, 32-bit identification with the top bit set, 1232-byte fragments), fragments in --seed shuffled order; pcapng µs' \
     --scenario demo --ipv6 --format pcapng --mtu 1280 --frag-order shuffle
+
+gen_verify
 
 echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

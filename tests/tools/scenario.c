@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+
 #define T0 1740830400ull /* 2025-03-01T12:00:00Z */
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -418,8 +421,8 @@ static void add_truth(struct scen *s, const struct call_truth *t)
 
 static void truth_shaken(struct call_truth *t, const char *token, const struct passport_spec *ps)
 {
-    snprintf(t->attest, sizeof t->attest, "%s", ps->attest);
-    snprintf(t->origid, sizeof t->origid, "%s", ps->origid);
+    snprintf(t->attest, sizeof t->attest, "%s", ps->attest ? ps->attest : "");
+    snprintf(t->origid, sizeof t->origid, "%s", ps->origid ? ps->origid : "");
     snprintf(t->orig_tn, sizeof t->orig_tn, "%s", ps->orig);
     t->dest_tn[0] = 0;
     for (size_t i = 0; i < ARRAY_LEN(ps->dest) && ps->dest[i]; i++)
@@ -1100,14 +1103,455 @@ static void demo(struct scen *s)
     junk_5060(s, START(2600, 456));
 }
 
+/* ---- the verify scenario (issue 5) ------------------------------------------------
+ *
+ * One SIP/UDP call per verification case, each Call-ID named after its case,
+ * each with the verify_result its author expects (interface.md labels, checks
+ * in the order of domain.md "Verifying").  The labels are stated here, never
+ * computed; the self-checks below only refuse a case whose own data
+ * contradicts its label (a signature that should verify and does not, TNs
+ * that should match and do not, an iat outside the window of a "pass"). */
+
+#define CERTS "https://certs.stirprobe.test/"
+#define HOSTILE "https://hostile.stirprobe.test/"
+
+static struct signer *signer_get(struct scen *s, const char *name)
+{
+    for (size_t i = 0; i < s->nsigners; i++)
+        if (!strcmp(s->signers[i].name, name))
+            return &s->signers[i];
+    if (s->nsigners == ARRAY_LEN(s->signers))
+        die("scenario bug: too many signers");
+    struct signer *g = &s->signers[s->nsigners++];
+    char *p;
+    snprintf(g->name, sizeof g->name, "%s", name);
+    g->key = load_private_key(p = xasprintf("%s/%s.key", s->pki_dir, name)), free(p);
+    g->cert = load_first_cert(p = xasprintf("%s/%s.pem", s->pki_dir, name)), free(p);
+    if (X509_check_private_key(g->cert, g->key) != 1)
+        die("%s/%s: key and certificate do not match", s->pki_dir, name);
+    return g;
+}
+
+/* How a header's token departs from a correctly signed PASSporT. */
+enum mangle {
+    MG_NONE,
+    MG_BAD_B64,       /* '*' inside the payload part: not base64url */
+    MG_TAMPER_ATTEST, /* payload re-encoded with attest B, original signature kept */
+    MG_SIG_TRUNC,     /* signature cut to 63 bytes */
+    MG_SIG_DER,       /* signature as OpenSSL's DER SEQUENCE instead of r||s */
+    MG_JSON_ARRAY,    /* payload is a JSON array, correctly signed */
+    MG_ES384,         /* JOSE alg ES384, really signed with a P-384 key (96-byte r||s) */
+};
+
+struct vhdr {
+    const char *signer;       /* tests/pki/NAME.key signs it */
+    struct passport_spec ps;  /* what is signed (x5u, ppt, claims) */
+    enum mangle mg;
+    const char *expect;       /* this header's verify_result */
+};
+
+struct vcase {
+    const char *call_id;
+    const char *expect;       /* the call's verify_result: its shaken header's */
+    const char *ruri_user;    /* user part of the Request-URI (user=phone) */
+    const char *from;         /* From name-addr, without the tag */
+    const char *to;           /* To name-addr */
+    const char *pai;          /* P-Asserted-Identity, NULL: none */
+    int iat_delta;            /* iat minus the INVITE's second */
+    struct vhdr h[3];
+    int nh;
+};
+
+static const struct step FLOW_VERIFY[] = {
+    {0, S_INVITE, 0, NULL},
+    {2, S_RESP, 100, "Trying"},
+    {300, S_RESP, 200, "OK"},
+    {305, S_ACK, 0, NULL},
+};
+
+/* Replaces part `which` (0 header, 1 payload, 2 signature) of a compact JWS. */
+static char *jws_replace_part(const char *tok, int which, const char *part)
+{
+    const char *d1 = strchr(tok, '.'), *d2 = strchr(d1 + 1, '.');
+    if (which == 1)
+        return xasprintf("%.*s.%s.%s", (int)(d1 - tok), tok, part, d2 + 1);
+    if (which == 2)
+        return xasprintf("%.*s.%s", (int)(d2 - tok), tok, part);
+    return xasprintf("%s.%s", part, d1 + 1);
+}
+
+static char *mangled_token(struct scen *s, const struct vhdr *h, struct passport_spec *sent)
+{
+    struct signer *g = signer_get(s, h->signer);
+    char *hj, *cj, *tok, *out;
+    *sent = h->ps;
+    switch (h->mg) {
+    case MG_NONE:
+        return passport_sign(g->key, &h->ps);
+    case MG_BAD_B64:
+        tok = passport_sign(g->key, &h->ps);
+        strchr(tok, '.')[21] = '*'; /* payload[20], as in the demo's call 11 */
+        return tok;
+    case MG_TAMPER_ATTEST: {
+        tok = passport_sign(g->key, &h->ps);
+        sent->attest = "B";
+        passport_json(sent, "ES256", &hj, &cj);
+        char *c64 = b64url_encode((const uint8_t *)cj, strlen(cj));
+        out = jws_replace_part(tok, 1, c64);
+        free(c64), free(hj), free(cj), free(tok);
+        return out;
+    }
+    case MG_SIG_TRUNC:
+    case MG_SIG_DER: {
+        tok = passport_sign(g->key, &h->ps);
+        const char *sig = strrchr(tok, '.') + 1;
+        struct buf raw = {0};
+        if (!b64url_decode(sig, strlen(sig), &raw) || raw.n != 64)
+            die("scenario bug: fresh signature is not 64 bytes");
+        char *s64;
+        if (h->mg == MG_SIG_TRUNC) {
+            s64 = b64url_encode(raw.p, 63);
+        } else {
+            ECDSA_SIG *es = ECDSA_SIG_new();
+            BIGNUM *r = BN_bin2bn(raw.p, 32, NULL), *sv = BN_bin2bn(raw.p + 32, 32, NULL);
+            unsigned char *der = NULL;
+            int n;
+            if (!es || !r || !sv || !ECDSA_SIG_set0(es, r, sv) || (n = i2d_ECDSA_SIG(es, &der)) <= 0)
+                die_ssl("cannot DER-encode a signature");
+            if (n == 64)
+                die("scenario bug: DER signature happens to be 64 bytes");
+            s64 = b64url_encode(der, (size_t)n);
+            OPENSSL_free(der);
+            ECDSA_SIG_free(es);
+        }
+        out = jws_replace_part(tok, 2, s64);
+        free(s64), free(tok), buf_free(&raw);
+        return out;
+    }
+    case MG_JSON_ARRAY:
+        passport_json(&h->ps, "ES256", &hj, &cj);
+        out = jws_sign_json(g->key, hj, "[\"not\",\"an\",\"object\"]");
+        free(hj), free(cj);
+        return out;
+    case MG_ES384: {
+        EVP_PKEY *k384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+        if (!k384)
+            die_ssl("P-384 key generation failed");
+        passport_json(&h->ps, "ES384", &hj, &cj);
+        out = jws_sign_json(k384, hj, cj);
+        const char *sig = strrchr(out, '.') + 1;
+        struct buf raw = {0};
+        if (!b64url_decode(sig, strlen(sig), &raw) || raw.n != 96)
+            die("scenario bug: ES384 signature is not 96 bytes");
+        buf_free(&raw);
+        EVP_PKEY_free(k384);
+        free(hj), free(cj);
+        return out;
+    }
+    }
+    die("scenario bug: mangle %d", (int)h->mg);
+}
+
+static bool dest_has(const struct passport_spec *ps, const char *tn)
+{
+    for (size_t i = 0; i < ARRAY_LEN(ps->dest) && ps->dest[i]; i++)
+        if (!strcmp(ps->dest[i], tn))
+            return true;
+    return false;
+}
+
+/* The cert behind a certs.stirprobe.test x5u, if it is one of ours. */
+static X509 *x5u_cert(struct scen *s, const char *x5u)
+{
+    size_t n = strlen(CERTS);
+    if (strncmp(x5u, CERTS, n))
+        return NULL;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(x5u + n, "."), x5u + n);
+    char *p = xasprintf("%s/%s.pem", s->pki_dir, name);
+    FILE *f = fopen(p, "r");
+    free(p);
+    if (!f)
+        return NULL; /* unpublished */
+    fclose(f);
+    return signer_get(s, name)->cert;
+}
+
+static bool is_label(const char *l, const char *a, const char *b, const char *c)
+{
+    return !strcmp(l, a) || (b && !strcmp(l, b)) || (c && !strcmp(l, c));
+}
+
+/* Refuses a header whose data contradicts its stated label. */
+static void vhdr_selfcheck(struct scen *s, const struct vcase *c, const struct vhdr *h, const char *tok,
+                           const struct dlg *d, long long inv_sec)
+{
+    const char *e = h->expect;
+    X509 *cert = x5u_cert(s, h->ps.x5u);
+    if (cert && (is_label(e, "bad-signature", "tn-mismatch", "stale") || !strcmp(e, "pass"))) {
+        const char *why = "verifies";
+        bool ok = jws_verify(X509_get0_pubkey(cert), tok, strlen(tok), &why);
+        bool want = strcmp(e, "bad-signature") != 0;
+        if (ok != want)
+            die("scenario bug: %s: signature: %s, but the label is %s", c->call_id, ok ? "verifies" : why, e);
+    }
+    if (!is_label(e, "tn-mismatch", "stale", "pass"))
+        return;
+    char orig[32], to[32], ruri[64], r[32];
+    tn_canon(d->pai[0] ? d->pai : d->from, orig, sizeof orig);
+    tn_canon(d->to, to, sizeof to);
+    snprintf(ruri, sizeof ruri, "sip:%s@x", c->ruri_user);
+    tn_canon(ruri, r, sizeof r);
+    bool div = !strcmp(h->ps.ppt, "div");
+    bool match = !strcmp(h->ps.orig, orig) && dest_has(&h->ps, div ? r : to);
+    if (div) {
+        const struct vhdr *sh = NULL;
+        for (int k = 0; k < c->nh; k++)
+            if (!strcmp(c->h[k].ps.ppt, "shaken"))
+                sh = &c->h[k];
+        match = match && sh && dest_has(&sh->ps, h->ps.div);
+    }
+    bool outside_range = !strcmp(h->signer, "tnrange") && strcmp(h->ps.orig, "12025550999") &&
+                         !(strncmp(h->ps.orig, "120255501", 9) == 0 && strlen(h->ps.orig) == 11);
+    if (strcmp(e, "tn-mismatch") ? !match || outside_range : match && !outside_range)
+        die("scenario bug: %s: TNs (orig %s, PAI/From %s, To %s, R-URI %s) contradict label %s", c->call_id,
+            h->ps.orig, orig, to, r, e);
+    long long skew = h->ps.iat - inv_sec;
+    if (skew < 0)
+        skew = -skew;
+    /* the INVITE is up to 1 s past inv_sec: keep clear of the 60 s edge */
+    if ((!strcmp(e, "stale") && skew < 62) || (!strcmp(e, "pass") && skew > 58))
+        die("scenario bug: %s: iat skew %lld contradicts label %s", c->call_id, skew, e);
+}
+
+/* Builds one case's call; returns its first Identity header value (malloc'd). */
+static char *vcall(struct scen *s, int no, uint64_t start, const struct vcase *c, struct ep uac, struct ep uas)
+{
+    struct dlg d;
+    struct call_truth t = {.call_id = c->call_id};
+    char h[64];
+    char *first = NULL;
+    dlg_init(&d, s, no, c->call_id, uac, uas);
+    snprintf(d.ruri, sizeof d.ruri, "sip:%s@%s;user=phone", c->ruri_user, host(s, uas.ip, h));
+    snprintf(d.from, sizeof d.from, "%s;tag=v%02x-%d", c->from, no, 7 * no);
+    snprintf(d.to, sizeof d.to, "%s", c->to);
+    if (c->pai)
+        snprintf(d.pai, sizeof d.pai, "%s", c->pai);
+    long long inv_sec = iat_of(start);
+    set_date(&d, inv_sec + c->iat_delta);
+    snprintf(t.verify_result, sizeof t.verify_result, "%s", c->expect);
+    for (int k = 0; k < c->nh; k++) {
+        struct vhdr hk = c->h[k];
+        hk.ps.iat = inv_sec + c->iat_delta;
+        struct passport_spec sent;
+        char *tok = mangled_token(s, &hk, &sent);
+        char *val = hk.mg == MG_ES384 ? xasprintf("%s;info=<%s>;alg=ES384;ppt=%s", tok, hk.ps.x5u, hk.ps.ppt)
+                                      : identity_value(tok, hk.ps.x5u, hk.ps.ppt);
+        buf_printf(&d.ident, "Identity: %s\r\n", val);
+        vhdr_selfcheck(s, c, &hk, tok, &d, inv_sec);
+        bool decodes = hk.mg != MG_BAD_B64 && hk.mg != MG_JSON_ARRAY;
+        if (!t.has_shaken && decodes && !strcmp(hk.ps.ppt, "shaken"))
+            truth_shaken(&t, tok, &sent);
+        snprintf(t.ppt + strlen(t.ppt), sizeof t.ppt - strlen(t.ppt), "%s%s", k ? ";" : "", hk.ps.ppt);
+        snprintf(t.hdr[k].ppt, sizeof t.hdr[k].ppt, "%s", hk.ps.ppt);
+        snprintf(t.hdr[k].result, sizeof t.hdr[k].result, "%s", hk.expect);
+        if (!first)
+            first = val;
+        else
+            free(val);
+        free(tok);
+    }
+    t.nhdr = c->nh;
+    if (c->nh)
+        snprintf(t.identity_header, sizeof t.identity_header, "Identity");
+    tn_canon(d.ruri, t.ruri_tn, sizeof t.ruri_tn);
+    tn_canon(d.from, t.from_tn, sizeof t.from_tn);
+    tn_canon(d.to, t.to_tn, sizeof t.to_tn);
+    tn_canon(d.pai, t.pai_tn, sizeof t.pai_tn);
+    run_flow(&d, start, FLOW_VERIFY, ARRAY_LEN(FLOW_VERIFY));
+    add_truth(s, &t);
+    dlg_free(&d);
+    return first;
+}
+
+/* Shorthands for the case table. */
+#define PAI_(tn) "<sip:+" tn "@orig.example.net;user=phone>"
+#define FROM_(tn) "\"Caller\" <sip:+" tn "@orig.example.net;user=phone>"
+#define TO_(tn) "<sip:+" tn "@term.example.net;user=phone>"
+#define SH(signer_, x5u_, orig_, dest_, mg_, expect_)                                                     \
+    {signer_, {.ppt = "shaken", .x5u = x5u_, .attest = "A", .origid = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", \
+               .orig = orig_, .dest = {dest_}}, mg_, expect_}
+/* A one-header call: R-URI and To are dest_, PAI and From are orig_. */
+#define SIMPLE(id_, expect_, signer_, x5u_, orig_, dest_, mg_)                                            \
+    {id_, expect_, "+" dest_, FROM_(orig_), TO_(dest_), PAI_(orig_), 0,                                 \
+     {SH(signer_, x5u_, orig_, dest_, mg_, expect_)}, 1}
+
+#define O "12025550101"
+#define D "12025550199"
+
+static const struct vcase VCASES[] = {
+    /* --- pass ------------------------------------------------------------------------- */
+    SIMPLE("v-pass-basic@orig.example.net", "pass", "sp-a", CERTS "sp-a.pem", O, D, MG_NONE),
+    {"v-pass-separators@orig.example.net", "pass", "+1(202)555-0102", FROM_("12025550101"),
+     "<sip:+1(202)555-0102@term.example.net;user=phone>", "<tel:+1-202-555-0101>", 0,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550101", "12025550102", MG_NONE, "pass")}, 1},
+    SIMPLE("v-pass-past-cert@orig.example.net", "pass", "past", CERTS "past.pem", "12025550103", D, MG_NONE),
+    SIMPLE("v-pass-der-x5u@orig.example.net", "pass", "direct", CERTS "direct.der", "12025550104", D, MG_NONE),
+    SIMPLE("v-pass-tnrange@orig.example.net", "pass", "tnrange", CERTS "tnrange.pem", "12025550150", D, MG_NONE),
+    SIMPLE("v-pass-tnrange-one@orig.example.net", "pass", "tnrange", CERTS "tnrange.pem", "12025550999", D,
+           MG_NONE),
+    {"v-pass-from-only@orig.example.net", "pass", "+" D, FROM_("12025550107"), TO_(D), NULL, 0,
+     {{"sp-b", {.ppt = "shaken", .x5u = CERTS "sp-b.pem", .attest = "B",
+                .origid = "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f50", .orig = "12025550107", .dest = {D}},
+       MG_NONE, "pass"}}, 1},
+    /* Retargeted call (RFC 8946): To is the original called party (shaken dest),
+     * the Request-URI the new target (div dest); div.tn = the shaken dest. */
+    {"v-pass-div@orig.example.net", "pass", "+12025550177", FROM_("12025550108"), TO_(D), PAI_("12025550108"), 0,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550108", D, MG_NONE, "pass"),
+      {"sp-a", {.ppt = "div", .x5u = CERTS "sp-a.pem", .orig = "12025550108", .dest = {"12025550177"}, .div = D},
+       MG_NONE, "pass"}}, 2},
+    /* div first, and its div.tn is not the shaken dest: the call's result is the
+     * shaken header's (pass), the div row is tn-mismatch. */
+    {"v-div-mismatch@orig.example.net", "pass", "+12025550177", FROM_("12025550109"), TO_(D), PAI_("12025550109"), 0,
+     {{"sp-a", {.ppt = "div", .x5u = CERTS "sp-a.pem", .orig = "12025550109", .dest = {"12025550177"},
+                .div = "12025550198"}, MG_NONE, "tn-mismatch"},
+      SH("sp-a", CERTS "sp-a.pem", "12025550109", D, MG_NONE, "pass")}, 2},
+    {"v-pass-rcd@orig.example.net", "pass", "+" D, FROM_("12025550110"), TO_(D), PAI_("12025550110"), 0,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550110", D, MG_NONE, "pass"),
+      {"sp-a", {.ppt = "rcd", .x5u = CERTS "sp-a.pem", .orig = "12025550110", .dest = {D},
+                .rcd_nam = "Example Bank"}, MG_NONE, "pass"}}, 2},
+    /* rcd first, signed with sp-b's key under sp-a's x5u: only that row fails. */
+    {"v-rcd-bad-sig@orig.example.net", "pass", "+" D, FROM_("12025550111"), TO_(D), PAI_("12025550111"), 0,
+     {{"sp-b", {.ppt = "rcd", .x5u = CERTS "sp-a.pem", .orig = "12025550111", .dest = {D},
+                .rcd_nam = "Example Bank"}, MG_NONE, "bad-signature"},
+      SH("sp-a", CERTS "sp-a.pem", "12025550111", D, MG_NONE, "pass")}, 2},
+    /* --- no-identity, bad-format, unsupported-alg ---------------------------------------- */
+    {"v-no-identity@orig.example.net", "no-identity", "+" D, FROM_("12025550112"), TO_(D), PAI_("12025550112"), 0,
+     {{0}}, 0},
+    SIMPLE("v-bad-b64@orig.example.net", "bad-format", "sp-a", CERTS "sp-a.pem", "12025550113", D, MG_BAD_B64),
+    {"v-bad-no-attest@orig.example.net", "bad-format", "+" D, FROM_("12025550114"), TO_(D), PAI_("12025550114"), 0,
+     {{"sp-a", {.ppt = "shaken", .x5u = CERTS "sp-a.pem", .origid = "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a61",
+                .orig = "12025550114", .dest = {D}}, MG_NONE, "bad-format"}}, 1},
+    SIMPLE("v-bad-json-array@orig.example.net", "bad-format", "sp-a", CERTS "sp-a.pem", "12025550115", D,
+           MG_JSON_ARRAY),
+    SIMPLE("v-alg-es384@orig.example.net", "unsupported-alg", "sp-a", CERTS "sp-a.pem", "12025550116", D, MG_ES384),
+    {"v-alg-ppt-foo@orig.example.net", "unsupported-alg", "+" D, FROM_("12025550117"), TO_(D), PAI_("12025550117"), 0,
+     {{"sp-a", {.ppt = "foo", .x5u = CERTS "sp-a.pem", .attest = "A",
+                .origid = "3f4a5b6c-7d8e-4f9a-8b1c-2d3e4f5a6b72", .orig = "12025550117", .dest = {D}},
+       MG_NONE, "unsupported-alg"}}, 1},
+    /* --- cert-fetch-failed ------------------------------------------------------------------ */
+    SIMPLE("v-fetch-unpublished@orig.example.net", "cert-fetch-failed", "sp-a", CERTS "unpublished.pem",
+           "12025550118", D, MG_NONE),
+    SIMPLE("v-fetch-http@orig.example.net", "cert-fetch-failed", "sp-a", "http://certs.stirprobe.test/sp-a.pem",
+           "12025550119", D, MG_NONE),
+    SIMPLE("v-fetch-redirect-other@orig.example.net", "cert-fetch-failed", "sp-a", HOSTILE "redirect-other.pem",
+           "12025550120", D, MG_NONE),
+    SIMPLE("v-fetch-redirect-cross@orig.example.net", "cert-fetch-failed", "sp-a", HOSTILE "redirect-cross.pem",
+           "12025550121", D, MG_NONE),
+    SIMPLE("v-fetch-big@orig.example.net", "cert-fetch-failed", "sp-a", HOSTILE "big.pem", "12025550122", D,
+           MG_NONE),
+    SIMPLE("v-fetch-slow@orig.example.net", "cert-fetch-failed", "sp-a", HOSTILE "slow.pem", "12025550123", D,
+           MG_NONE),
+    SIMPLE("v-fetch-not-a-cert@orig.example.net", "cert-fetch-failed", "sp-a", HOSTILE "not-a-cert.pem",
+           "12025550124", D, MG_NONE),
+    /* --- certificate faults --------------------------------------------------------------- */
+    SIMPLE("v-cert-notyet@orig.example.net", "cert-invalid", "notyet", CERTS "notyet.pem", "12025550125", D, MG_NONE),
+    SIMPLE("v-cert-no-tnauth@orig.example.net", "cert-invalid", "no-tnauth", CERTS "no-tnauth.pem", "12025550126", D,
+           MG_NONE),
+    SIMPLE("v-cert-wrong-ku@orig.example.net", "cert-invalid", "wrong-ku", CERTS "wrong-ku.pem", "12025550127", D,
+           MG_NONE),
+    SIMPLE("v-cert-ca-leaf@orig.example.net", "cert-invalid", "ca-leaf", CERTS "ca-leaf.pem", "12025550128", D,
+           MG_NONE),
+    SIMPLE("v-cert-expired@orig.example.net", "cert-expired", "expired", CERTS "expired.pem", "12025550129", D,
+           MG_NONE),
+    SIMPLE("v-cert-untrusted@orig.example.net", "cert-untrusted", "untrusted", CERTS "untrusted.pem", "12025550130",
+           D, MG_NONE),
+    SIMPLE("v-cert-expired-no-tnauth@orig.example.net", "cert-invalid", "expired-no-tnauth",
+           CERTS "expired-no-tnauth.pem", "12025550131", D, MG_NONE),
+    SIMPLE("v-cert-rogue-no-tnauth@orig.example.net", "cert-invalid", "rogue-no-tnauth", CERTS "rogue-no-tnauth.pem",
+           "12025550132", D, MG_NONE),
+    SIMPLE("v-cert-rogue-expired@orig.example.net", "cert-expired", "rogue-expired", CERTS "rogue-expired.pem",
+           "12025550133", D, MG_NONE),
+    /* --- bad-signature ---------------------------------------------------------------------- */
+    SIMPLE("v-sig-tampered@orig.example.net", "bad-signature", "sp-a", CERTS "sp-a.pem", "12025550134", D,
+           MG_TAMPER_ATTEST),
+    SIMPLE("v-sig-truncated@orig.example.net", "bad-signature", "sp-a", CERTS "sp-a.pem", "12025550135", D,
+           MG_SIG_TRUNC),
+    SIMPLE("v-sig-der@orig.example.net", "bad-signature", "sp-a", CERTS "sp-a.pem", "12025550136", D, MG_SIG_DER),
+    SIMPLE("v-sig-wrong-key@orig.example.net", "bad-signature", "sp-b", CERTS "sp-a.pem", "12025550137", D, MG_NONE),
+    /* bad-signature comes before tn-mismatch: wrong key AND orig != PAI */
+    {"v-order-sig-before-tn@orig.example.net", "bad-signature", "+" D, FROM_("12025550138"), TO_(D),
+     PAI_("12025550138"), 0, {SH("sp-b", CERTS "sp-a.pem", "12025550238", D, MG_NONE, "bad-signature")}, 1},
+    /* --- tn-mismatch ------------------------------------------------------------------------- */
+    /* orig = From but != PAI: the PAI is what counts */
+    {"v-tn-orig-pai@orig.example.net", "tn-mismatch", "+" D, FROM_("12025550139"), TO_(D), PAI_("12025550140"), 0,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550139", D, MG_NONE, "tn-mismatch")}, 1},
+    {"v-tn-orig-from@orig.example.net", "tn-mismatch", "+" D, FROM_("12025550141"), TO_(D), NULL, 0,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550142", D, MG_NONE, "tn-mismatch")}, 1},
+    /* dest = the Request-URI but != To: the To is what counts */
+    {"v-tn-dest@orig.example.net", "tn-mismatch", "+12025550188", FROM_("12025550143"), TO_(D), PAI_("12025550143"),
+     0, {SH("sp-a", CERTS "sp-a.pem", "12025550143", "12025550188", MG_NONE, "tn-mismatch")}, 1},
+    SIMPLE("v-tn-outside-range@orig.example.net", "tn-mismatch", "tnrange", CERTS "tnrange.pem", "12025550300", D,
+           MG_NONE),
+    /* tn-mismatch comes before stale */
+    {"v-order-tn-before-stale@orig.example.net", "tn-mismatch", "+" D, FROM_("12025550144"), TO_(D),
+     PAI_("12025550144"), -120, {SH("sp-a", CERTS "sp-a.pem", "12025550244", D, MG_NONE, "tn-mismatch")}, 1},
+    /* --- stale ------------------------------------------------------------------------------- */
+    {"v-stale-past@orig.example.net", "stale", "+" D, FROM_("12025550145"), TO_(D), PAI_("12025550145"), -120,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550145", D, MG_NONE, "stale")}, 1},
+    {"v-stale-future@orig.example.net", "stale", "+" D, FROM_("12025550146"), TO_(D), PAI_("12025550146"), 120,
+     {SH("sp-a", CERTS "sp-a.pem", "12025550146", D, MG_NONE, "stale")}, 1},
+};
+
+static void verify_scenario(struct scen *s)
+{
+    struct ep orig = {H_ORIG, 5060}, sbc = {H_SBC, 5060}, next = {H_NEXT, 5060};
+    size_t i;
+    for (i = 0; i < ARRAY_LEN(VCASES); i++)
+        free(vcall(s, 0x20 + (int)i, START(1000 + 2000 * i, 37 * i), &VCASES[i], orig, sbc));
+
+    /* Traceback: the SBC relays leg 1 to the next hop 40 ms later with the
+     * byte-identical Identity header; both pass, one chain_id, and the
+     * certificate (sp-a, used by many calls) is fetched once in all. */
+    static const struct vcase leg1 = SIMPLE("v-chain-leg1@orig.example.net", "pass", "sp-a", CERTS "sp-a.pem",
+                                            "12025550147", D, MG_NONE);
+    uint64_t t1 = START(1000 + 2000 * i, 37 * i);
+    char *ident = vcall(s, 0x20 + (int)i, t1, &leg1, orig, sbc);
+    struct call_truth c1 = s->calls[s->ncalls - 1];
+    struct dlg d;
+    struct call_truth t = c1;
+    char h[64];
+    t.call_id = "v-chain-leg2@term.example.net";
+    dlg_init(&d, s, 0x20 + (int)i + 1, t.call_id, sbc, next);
+    snprintf(d.ruri, sizeof d.ruri, "sip:+%s@%s;user=phone", D, host(s, H_NEXT, h));
+    snprintf(d.from, sizeof d.from, "\"Caller\" <sip:+12025550147@term.example.net;user=phone>;tag=leg2-77");
+    snprintf(d.to, sizeof d.to, "<sip:+%s@next.example.net;user=phone>", D);
+    snprintf(d.pai, sizeof d.pai, "<sip:+12025550147@term.example.net;user=phone>");
+    set_date(&d, c1.iat);
+    buf_printf(&d.ident, "Identity: %s\r\n", ident);
+    tn_canon(d.ruri, t.ruri_tn, sizeof t.ruri_tn);
+    tn_canon(d.from, t.from_tn, sizeof t.from_tn);
+    tn_canon(d.to, t.to_tn, sizeof t.to_tn);
+    tn_canon(d.pai, t.pai_tn, sizeof t.pai_tn);
+    run_flow(&d, t1 + START(40, 0), FLOW_VERIFY, ARRAY_LEN(FLOW_VERIFY));
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(ident);
+}
+
+#undef O
+#undef D
+
 void scenario_build(struct scen *s, const char *name)
 {
     s->local_ip = H_SBC;
     if (!strcmp(name, "demo")) {
         load_signers(s);
         demo(s);
+    } else if (!strcmp(name, "verify")) {
+        verify_scenario(s);
     } else {
-        die("unknown scenario '%s' (known: demo)", name);
+        die("unknown scenario '%s' (known: demo, verify)", name);
     }
     /* Packets were emitted call by call; the capture is in time order.
      * Equal times would make the order (and the truth) ambiguous. */
@@ -1132,5 +1576,9 @@ void scenario_free(struct scen *s)
     EVP_PKEY_free(s->key_b);
     X509_free(s->cert_a);
     X509_free(s->cert_b);
+    for (size_t i = 0; i < s->nsigners; i++) {
+        EVP_PKEY_free(s->signers[i].key);
+        X509_free(s->signers[i].cert);
+    }
     memset(s, 0, sizeof *s);
 }

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 static void usage_pcap(FILE *f)
 {
     fputs("usage: stirgen pcap [OPTIONS] OUT\n"
-          "  --scenario NAME        scenario to write (default demo; known: demo)\n"
+          "  --scenario NAME        scenario to write (default demo; known: demo, verify)\n"
           "  --link L               eth (default), vlan, qinq, sll, sll2, raw, null, loop\n"
           "  --format F             pcap (default) or pcapng\n"
           "  --ns                   nanosecond timestamps (else microseconds)\n"
@@ -40,7 +40,8 @@ static void usage_pcap(FILE *f)
           "                         the order one datagram's fragments are written in\n"
           "  --seed N               seed of the generator's PRNG (default 1)\n"
           "  --pki DIR              signing keys (default tests/pki)\n"
-          "Also writes the expected calls CSV next to OUT (extension replaced by .csv).\n",
+          "Also writes the expected calls CSV next to OUT (extension replaced by .csv),\n"
+          "and for scenarios with stated per-header results (verify) OUT-stem.passports.tsv.\n",
           f);
 }
 
@@ -123,6 +124,12 @@ int cmd_pcap(int argc, char **argv)
     capture_write(out, &o, s.pkts, s.npkts, s.local_ip);
     char *csv = csv_path_for(out);
     truth_write_csv(csv, &s, o.truncate_after >= 0 ? (size_t)o.truncate_after : s.npkts, o.ipv6);
+    /* verify.csv -> verify.passports.tsv, for scenarios with several
+     * Identity values on one call and stated per-header results. */
+    char *tsv = xasprintf("%.*s.passports.tsv", (int)(strlen(csv) - 4), csv);
+    if (o.truncate_after < 0 && truth_write_passports(tsv, &s))
+        fprintf(stderr, "stirgen: wrote %s\n", tsv);
+    free(tsv);
     fprintf(stderr, "stirgen: wrote %s (%zu packets%s) and %s\n", out,
             o.truncate_after >= 0 ? (size_t)o.truncate_after : s.npkts,
             o.truncate_after >= 0 ? " + half a record" : "", csv);

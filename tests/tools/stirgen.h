@@ -81,6 +81,12 @@ struct passport_spec {
 /* Returns the compact JWS (malloc'd).  The header and claims JSON are
  * canonical per RFC 8225 §9: keys sorted, no whitespace. */
 char *passport_sign(EVP_PKEY *key, const struct passport_spec *ps);
+/* The canonical header and claims JSON of ps with JOSE alg `alg` (both
+ * malloc'd). */
+void passport_json(const struct passport_spec *ps, const char *alg, char **header_json, char **claims_json);
+/* Compact JWS of the given JSON texts (sent as they are, whatever they
+ * hold): ES256 with a P-256 key, ES384 (96-byte r||s) with a P-384 key. */
+char *jws_sign_json(EVP_PKEY *key, const char *header_json, const char *claims_json);
 /* "TOKEN;info=<X5U>;alg=ES256;ppt=PPT" (malloc'd). */
 char *identity_value(const char *token, const char *x5u, const char *ppt);
 /* Verifies an ES256 compact JWS against pub; false on any decode or
@@ -200,6 +206,22 @@ struct call_truth {
     char verstat[64];
     char chain_id[17];
     bool has_shaken;        /* a decodable shaken PASSporT was sent */
+    /* Expected under `read --verify` (interface.md labels), as the scenario
+     * author states it; "" = not stated, the CSV then says not-verified. */
+    char verify_result[24];
+    /* Expected per-header results (passports table), header order. */
+    struct {
+        char ppt[16];
+        char result[24];
+    } hdr[4];
+    int nhdr;
+};
+
+/* A signing key and its certificate, loaded once from the PKI dir. */
+struct signer {
+    char name[32];
+    EVP_PKEY *key;
+    X509 *cert;
 };
 
 struct scen {
@@ -213,6 +235,8 @@ struct scen {
     uint32_t local_ip; /* the host the capture is taken on */
     EVP_PKEY *key_a, *key_b;
     X509 *cert_a, *cert_b;
+    struct signer signers[24];
+    size_t nsigners;
 };
 
 void scenario_build(struct scen *s, const char *name);
@@ -224,6 +248,10 @@ void scenario_free(struct scen *s);
 void tn_canon(const char *uri_or_header, char *out, size_t outsz);
 /* Expected CSV computed from packets [0, limit) of s. */
 void truth_write_csv(const char *path, const struct scen *s, size_t limit, bool ipv6);
+/* Expected per-header results of the calls with several Identity values:
+ * TSV call_id, position (0-based, header order), ppt, verify_result.
+ * Returns false (and writes nothing) when no call has several. */
+bool truth_write_passports(const char *path, const struct scen *s);
 
 int cmd_pcap(int argc, char **argv);
 

@@ -235,10 +235,33 @@ void truth_write_csv(const char *path, const struct scen *s, size_t limit, bool 
         csv_field(f, sh ? iat : "", true, false);
         csv_field(f, sh ? t->x5u : "", false, false);
         csv_field(f, t->verstat, false, false);
-        csv_field(f, "not-verified", false, false);
+        csv_field(f, t->verify_result[0] ? t->verify_result : "not-verified", false, false);
         csv_field(f, sh ? t->chain_id : "", false, true);
     }
     if (ferror(f) | fclose(f))
         die("%s: write failed", path);
     free(g);
+}
+
+bool truth_write_passports(const char *path, const struct scen *s)
+{
+    bool any = false;
+    for (size_t i = 0; i < s->ncalls; i++)
+        any |= s->calls[i].nhdr > 1;
+    if (!any)
+        return false;
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        die("%s: cannot create", path);
+    fputs("call_id\tposition\tppt\tverify_result\n", f);
+    for (size_t i = 0; i < s->ncalls; i++) {
+        const struct call_truth *t = &s->calls[i];
+        if (t->nhdr < 2)
+            continue;
+        for (int k = 0; k < t->nhdr; k++)
+            fprintf(f, "%s\t%d\t%s\t%s\n", t->call_id, k, t->hdr[k].ppt, t->hdr[k].result);
+    }
+    if (ferror(f) | fclose(f))
+        die("%s: write failed", path);
+    return true;
 }
