@@ -162,13 +162,17 @@ static const char *claims_iat(json_t *claims, struct passport *pp)
 static const char *ppt_claims(json_t *claims, struct passport *pp)
 {
     if (strcmp(pp->ppt, "shaken") == 0) {
-        bool present;
-        if (!get_str(claims, "attest", pp->attest, sizeof pp->attest, &present))
-            return present ? "bad-attest" : "missing-attest";
+        /* Both read before either is judged: a token that fails still shows what it
+         * carried (interface.md: columns "as transmitted"). */
+        bool has_attest, has_origid;
+        bool attest_ok = get_str(claims, "attest", pp->attest, sizeof pp->attest, &has_attest);
+        bool origid_ok = get_str(claims, "origid", pp->origid, sizeof pp->origid, &has_origid);
+        if (!attest_ok)
+            return has_attest ? "bad-attest" : "missing-attest";
         if (strcmp(pp->attest, "A") && strcmp(pp->attest, "B") && strcmp(pp->attest, "C"))
             return "bad-attest";
-        if (!get_str(claims, "origid", pp->origid, sizeof pp->origid, &present))
-            return present ? "bad-origid" : "missing-origid";
+        if (!origid_ok)
+            return has_origid ? "bad-origid" : "missing-origid";
         if (!is_uuid(pp->origid))
             pp->warnings |= PPTW_ORIGID_NOT_UUID;
     } else if (strcmp(pp->ppt, "div") == 0 || strcmp(pp->ppt, "div-o") == 0) {

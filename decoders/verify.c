@@ -27,13 +27,20 @@ static bool to_target(const struct passport *pp, const struct verify_sip *sip)
     return dest_has(pp, sip->to_tn) || dest_has(pp, sip->ruri_tn);
 }
 
+/* interface.md: dest must name the To number; the Request-URI stands in only when To
+ * carries no number. */
+static bool called(const struct passport *pp, const struct verify_sip *sip)
+{
+    return has(sip->to_tn) ? dest_has(pp, sip->to_tn) : dest_has(pp, sip->ruri_tn);
+}
+
 /* RFC 8946: a div PASSporT re-addresses the call from its div (a number in our dest)
  * to its own dest (the number now in the request). */
 static bool diverted(const struct passport *pp, const struct verify_peers *peers, const struct verify_sip *sip)
 {
     for (size_t i = 0; i < peers->n_divs; i++) {
         const struct passport *d = peers->divs[i];
-        if (d != pp && dest_has(pp, d->div_tn) && to_target(d, sip))
+        if (d != pp && dest_has(pp, d->div_tn) && called(d, sip))
             return true;
     }
     return false;
@@ -63,7 +70,7 @@ const char *verify_claims(const struct passport *pp, const struct verify_peers *
             return mismatch(detail, "no-div-tn");
         if (shaken && shaken != pp ? !dest_has(shaken, pp->div_tn) : strcmp(pp->div_tn, sip->to_tn) != 0)
             return mismatch(detail, "div-not-shaken-dest");
-    } else if (!to_target(pp, sip) && !diverted(pp, peers, sip)) {
+    } else if (!called(pp, sip) && !diverted(pp, peers, sip)) {
         return mismatch(detail, has(sip->to_tn) || has(sip->ruri_tn) ? "dest-not-to" : "no-called-tn");
     }
 

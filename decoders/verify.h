@@ -26,7 +26,7 @@ struct verify_peers {
 
 /* TN match, then freshness |iat - packet time| <= max_iat_age:
  *  - orig against PAI, or From when no PAI carries a number;
- *  - dest must contain the To or Request-URI TN — or, for a retargeted call (RFC 8946
+ *  - dest must contain the To TN (the Request-URI TN when To has none) — or, for a retargeted call (RFC 8946
  *    §5), a valid div PASSporT whose div is in this dest and whose dest is the new
  *    target vouches for the change;
  *  - a div PASSporT's dest against the Request-URI/To, its div against the shaken dest;

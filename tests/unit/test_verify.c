@@ -91,10 +91,14 @@ static void vf_dest(void)
                               .packet_sec = PKT };
     mk(&shaken, "shaken", "12155551212", PKT, "19995550000", NULL);
     CHECK_EQ_STR(run(&shaken, &no_peers, NULL, &sip), "tn-mismatch/dest-not-to");
-    /* dest matches the Request-URI only (To kept the original number). */
+    /* dest matches the Request-URI only while To names another number: interface.md
+     * compares with To. */
     sip.ruri_tn = "19995550000";
+    CHECK_EQ_STR(run(&shaken, &no_peers, NULL, &sip), "tn-mismatch/dest-not-to");
+    /* The Request-URI stands in only when To carries no number. */
+    sip.to_tn = "";
     CHECK_EQ_STR(run(&shaken, &no_peers, NULL, &sip), "pass/");
-    /* ... or the To only. */
+    /* ... To alone. */
     sip.ruri_tn = "";
     sip.to_tn = "19995550000";
     CHECK_EQ_STR(run(&shaken, &no_peers, NULL, &sip), "pass/");
