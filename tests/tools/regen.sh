@@ -76,4 +76,8 @@ gen tcp.pcap 'EN10MB (1)' "$tcp" \
 gen tcp-ipv6.pcapng 'EN10MB (1)' 'the tcp scenario over IPv6; pcapng µs' \
     --scenario tcp --ipv6 --format pcapng
 
+# The hostile flood (~90 MB: lone IP fragments, half-open TCP streams holding data
+# behind holes, bare SYNs, three signed calls) is not committed: tests/run writes
+# it to build/flood/ with `stirgen pcap --scenario flood --seed 7`.
+
 echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

@@ -1482,6 +1482,73 @@ static void tcp_scenario(struct scen *s)
     tcp_gap(s, START(50000, 66));
 }
 
+/* ---- the flood scenario: hostile traffic around three signed calls ---------------------
+ *
+ * Between 5 s and 15 s: IP first-fragments whose datagrams never complete (distinct
+ * sources, so distinct reassembly keys), half-open TCP connections that send data
+ * beyond a hole that is never filled, bare SYNs (more directions than the reader
+ * tracks), and connections that send more out-of-order segments than a direction
+ * may hold. A signed UDP call before, a signed TCP call with reordered INVITE
+ * segments in the middle, and a signed UDP call 35 s after the flood (the
+ * fragments have timed out by then) must all still be stored. Each kind of packet
+ * has its own time grid (steps that are multiples of 5 µs, offset 0..3 µs) and the
+ * calls' packets fall on 4 mod 5 µs, so no two packets share a time. */
+
+#define FLOOD_START START(5000, 0)
+#define FLOOD_FRAGS 100000         /* lone first fragments, one per datagram */
+#define FLOOD_DATA_STREAMS 20000   /* half-open, 3 x 1200 bytes held each */
+#define FLOOD_DATA_SEGS 3
+#define FLOOD_DATA_LEN 1200
+#define FLOOD_SYNS 50000           /* bare SYNs */
+#define FLOOD_OOO_STREAMS 100      /* more held segments than a direction may keep */
+#define FLOOD_OOO_SEGS 130
+#define FLOOD_SRC IP(198, 18, 0, 0) /* RFC 2544 benchmarking range, 198.18.0.0/15 */
+
+static void flood(struct scen *s)
+{
+    struct ep sbc = {H_SBC, 5060};
+    static uint8_t junk[FLOOD_DATA_LEN];
+    memset(junk, 'Z', sizeof junk);
+    for (size_t k = 0; k < sizeof junk; k += 80)
+        junk[k] = '\n'; /* lines, so a reader resyncing over them has work to do */
+
+    for (uint32_t k = 0; k < FLOOD_FRAGS; k++) {
+        struct pkt *p = new_pkt(s, FLOOD_START + (uint64_t)k * 100u, IPPROTO_UDP_,
+                                (struct ep){FLOOD_SRC + k, 5060}, sbc);
+        buf_put(&p->payload, junk, 100);
+        p->lone_frag_mtu = 68; /* 20-byte header + 48 bytes of the 108-byte datagram */
+    }
+    for (uint32_t j = 0; j < FLOOD_DATA_STREAMS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 30000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        uint64_t t = FLOOD_START + (uint64_t)j * (FLOOD_DATA_SEGS + 1) * 125u + 1u;
+        tcp_seg(&c, t, true, TCPF_SYN, NULL, 0);
+        c.cli_next += 100; /* the first 100 bytes never come */
+        for (uint32_t m = 0; m < FLOOD_DATA_SEGS; m++)
+            tcp_seg(&c, t + (m + 1u) * 125u, true, TCPF_PSH | TCPF_ACK, junk, sizeof junk);
+    }
+    for (uint32_t j = 0; j < FLOOD_SYNS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 31000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        tcp_seg(&c, FLOOD_START + (uint64_t)j * 200u + 2u, true, TCPF_SYN, NULL, 0);
+    }
+    for (uint32_t j = 0; j < FLOOD_OOO_STREAMS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 32000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        uint64_t slot = (uint64_t)j;
+        tcp_seg(&c, FLOOD_START + slot * 760u + 3u, true, TCPF_SYN, NULL, 0);
+        for (uint32_t m = 0; m < FLOOD_OOO_SEGS; m++) {
+            c.cli_next += 10; /* a 10-byte hole before every segment */
+            slot += FLOOD_OOO_STREAMS;
+            tcp_seg(&c, FLOOD_START + slot * 760u + 3u, true, TCPF_PSH | TCPF_ACK, junk + 1, 10);
+        }
+    }
+
+    call_b_retx(s, START(100, 4));
+    tcp_reorder(s, START(9000, 4));
+    call_xidentity(s, START(50000, 4));
+}
+
 static int cmp_pkt(const void *a, const void *b)
 {
     const struct pkt *x = a, *y = b;
@@ -1528,8 +1595,11 @@ void scenario_build(struct scen *s, const char *name)
     } else if (!strcmp(name, "tcp")) {
         load_signers(s);
         tcp_scenario(s);
+    } else if (!strcmp(name, "flood")) {
+        load_signers(s);
+        flood(s);
     } else {
-        die("unknown scenario '%s' (known: demo, tcp)", name);
+        die("unknown scenario '%s' (known: demo, tcp, flood)", name);
     }
     /* Packets were emitted call by call; the capture is in time order.
      * Equal times would make the order (and the truth) ambiguous. */
