@@ -56,7 +56,7 @@ deps:
 	@scripts/deps.sh
 
 test: deps
-	$(MAKE) V=release all unit
+	$(MAKE) V=release all unit stirgen
 	$(MAKE) V=asan all unit replay
 	tests/run
 

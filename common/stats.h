@@ -17,6 +17,7 @@
     X(UDP, "udp_packets", "traffic")                                                                  \
     X(TCP, "tcp_packets", "traffic")                                                                  \
     X(TCP_STREAMS, "tcp_streams", "traffic")                                                          \
+    X(TCP_OOO_SEGMENTS, "tcp_out_of_order_segments", "traffic")                                       \
     X(TLS_SIP, "tls_sip_packets", "traffic")                                                          \
     X(IP_FRAGMENTS, "ip_fragments", "traffic")                                                        \
     X(IP_REASSEMBLED, "ip_datagrams_reassembled", "traffic")                                          \
@@ -72,6 +73,8 @@
     X(DROP_TCP_RESYNC_BYTES, "drop_tcp_resync_skipped_bytes", "drop")                                 \
     X(DROP_TCP_STREAM_OVERFLOW, "drop_tcp_stream_buffer_overflow", "drop")                            \
     X(DROP_TCP_STREAM_EVICTED, "drop_tcp_streams_evicted", "drop")                                    \
+    X(DROP_TCP_OOO_OVERFLOW, "drop_tcp_out_of_order_overflow", "drop")                                \
+    X(DROP_TCP_MEMORY_EVICTED, "drop_tcp_streams_evicted_memory", "drop")                             \
     X(DROP_SIP_ORPHAN, "drop_sip_without_call", "drop")                                               \
     X(DROP_CALLS_EVICTED, "calls_evicted_early", "drop")                                              \
     X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")                               \

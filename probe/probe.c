@@ -34,6 +34,11 @@ void probe_default_cfg(struct probe_cfg *cfg)
 {
     cfg->tcp.max_streams = 65536;
     cfg->tcp.max_stream_bytes = 1u << 20; /* one SIP message with a large body fits */
+    /* A retransmission comes within one RTO; meanwhile a sender fills at most its window:
+     * 64 kB unscaled is ~45 full segments, 256 kB leaves room for a scaled window. */
+    cfg->tcp.max_ooo_bytes = 256u << 10;
+    cfg->tcp.max_ooo_segments = 128;
+    cfg->tcp.max_total_bytes = 64u << 20;
     cfg->tcp.idle_sec = 300;
     cfg->defrag.max_datagrams = 4096;
     cfg->defrag.max_fragments = 64; /* 64 kB in 1 kB pieces; real INVITEs need 2-5 */

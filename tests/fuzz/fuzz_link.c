@@ -117,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     probe_default_cfg(&cfg);
     cfg.tcp.max_streams = 4;
     cfg.tcp.max_stream_bytes = 4096;
+    cfg.tcp.max_ooo_bytes = 2048;
+    cfg.tcp.max_ooo_segments = 4;
+    cfg.tcp.max_total_bytes = 16384;
     cfg.defrag.max_datagrams = 4;
     cfg.defrag.max_fragments = 8;
     cfg.defrag.max_total_bytes = 65536;

@@ -1,12 +1,15 @@
 /* summary: libFuzzer target for TCP reassembly feeding the stream-mode SIP parser.
  *
  * Input: a series of segments, each a 3-byte header then its payload:
- *   byte 0  TCP flags (FIN SYN RST PSH ACK as on the wire, bits 0-4); bit 7 picks the
- *           second of two flows; bit 6 advances capture time by 40 s (idle expiry)
- *   byte 1  sequence: 0..127 = exactly the next expected byte of that flow; 128..255 =
- *           next expected + (byte1 - 192) * 4 (retransmission, overlap or gap)
+ *   byte 0  TCP flags (FIN SYN RST PSH ACK as on the wire, bits 0-4); bits 7 and 5 pick
+ *           one of four flows (three are tracked at once: eviction); bit 6 advances
+ *           capture time by 40 s (idle expiry)
+ *   byte 1  sequence: 0..127 = exactly the furthest byte sent so far on that flow;
+ *           128..255 = that + (byte1 - 192) * 4 (retransmission, overlap, filling a
+ *           hole, or a new hole: out-of-order holding)
  *   byte 2  payload length (cut to what is left of the input)
- * The consumer frames SIP like the pipeline does: resynchronise on a start line when
+ * Caps are small so that the out-of-order caps and the total cap are reached. The
+ * consumer frames SIP like the pipeline does: resynchronise on a start line when
  * asked, parse complete messages, keep the rest. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,7 +41,7 @@ static size_t consume(void *ctx, const struct pdu *pdu, bool *need_sync)
     (void)ctx;
     REQUIRE(pdu->flags & PDU_STREAM);
     REQUIRE(pdu->len > 0);
-        for (size_t i = 0; i < pdu->len; i++) /* the whole window must be readable */
+    for (size_t i = 0; i < pdu->len; i++) /* the whole window must be readable */
         sink_byte ^= pdu->data[i];
     delivered += pdu->len;
     bool eof = (pdu->flags & PDU_EOF) != 0;
@@ -89,11 +92,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct stats st;
     memset(&st, 0, sizeof st);
-    struct tcp_reasm_cfg cfg = { .max_streams = 2, .max_stream_bytes = 2048, .idle_sec = 30 };
+    struct tcp_reasm_cfg cfg = { .max_streams = 3, .max_stream_bytes = 2048, .max_ooo_bytes = 1024,
+                                 .max_ooo_segments = 8, .max_total_bytes = 6000, .idle_sec = 30 };
     struct tcp_reasm *r = tcp_reasm_new(&cfg, consume, NULL, &st);
     if (!r)
         return 0;
-    uint32_t next[2] = { 1000, 900000 };
+    uint32_t next[4] = { 1000, 900000, 0xfffff000u, 0x7ffffff0u }; /* two of them wrap */
     struct pdu seg;
     memset(&seg, 0, sizeof seg);
     seg.ts.sec = 1000;
@@ -105,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += 3;
         if (len > size - off)
             len = size - off;
-        int f = fl >> 7;
+        int f = (fl >> 7) | ((fl >> 4) & 2);
         if (fl & 0x40) {
             seg.ts.sec += 40;
             tcp_reasm_expire(r, seg.ts);
@@ -121,10 +125,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((int32_t)(end - next[f]) > 0)
             next[f] = end;
         off += len;
-        REQUIRE(tcp_reasm_buffered_bytes(r) <= 2 * cfg.max_stream_bytes);
+        REQUIRE(tcp_reasm_buffered_bytes(r) <= cfg.max_streams * (cfg.max_stream_bytes + cfg.max_ooo_bytes));
+        REQUIRE(tcp_reasm_memory(r) <= cfg.max_total_bytes);
     }
     tcp_reasm_flush(r);
     REQUIRE(tcp_reasm_buffered_bytes(r) == 0);
+    REQUIRE(tcp_reasm_memory(r) == 0);
     tcp_reasm_free(r);
     return 0;
 }

@@ -477,11 +477,18 @@ void capture_write(const char *path, const struct capopts *o, const struct pkt *
         struct buf ip = {0}, *frags = NULL, one;
         build_ip(&ip, &pkts[i], o->ipv6, (uint16_t)(0x1000 + i));
         size_t nf = 1;
-        if (o->mtu && pkts[i].proto == IPPROTO_UDP_ && ip.n > o->mtu) {
+        unsigned mtu = pkts[i].lone_frag_mtu ? pkts[i].lone_frag_mtu : o->mtu;
+        if (mtu && pkts[i].proto == IPPROTO_UDP_ && ip.n > mtu) {
             /* IPv6 identification: 32 bits, per datagram; the top bit set so
              * a reader that keeps only 16 bits of it is caught. */
-            nf = fragment_ip(&ip, o->ipv6, o->mtu, 0x80000000u | (uint32_t)(0x1000 + i), &frags);
-            order_frags(frags, nf, o->frag_order, &frng);
+            nf = fragment_ip(&ip, o->ipv6, mtu, 0x80000000u | (uint32_t)(0x1000 + i), &frags);
+            if (pkts[i].lone_frag_mtu) {
+                for (size_t k = 1; k < nf; k++) /* the rest never arrives */
+                    buf_free(&frags[k]);
+                nf = 1;
+            } else {
+                order_frags(frags, nf, o->frag_order, &frng);
+            }
         } else {
             one = ip, frags = &one;
         }

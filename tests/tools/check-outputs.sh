@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 G=build/stirgen
 P=tests/pcaps
 K=tests/pki
-TS="tshark -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE"
+TS="tshark -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE -o tcp.reassemble_out_of_order:TRUE"
 T0=1740830400 # 2025-03-01T12:00:00Z, the scenarios' packet time
 
 tmp=$(mktemp -d)
@@ -203,6 +203,11 @@ tshark_table() {
     }'
 }
 
+# Drops the rows (first field a Call-ID) listed in $skipids.
+skip_rows() {
+    awk -v skip=" $skipids " 'index(skip, " " $1 " ") == 0'
+}
+
 while IFS='	' read -r f cmd link covers; do
     [ "$f" = file ] && continue
     [ -n "${ONLY:-}" ] && [ "$f" != "$ONLY" ] && continue
@@ -213,15 +218,34 @@ while IFS='	' read -r f cmd link covers; do
         continue
     fi
 
+    # The tcp captures hold what tshark 4.0 itself flags or cannot follow (see
+    # MANIFEST.tsv): its TCP analysis warnings; an SDP error where it dissects
+    # the first of two overlapping 200 OK segments alone; and three dialogs in
+    # which it misses a message (a keep-alive ahead of the INVITE in one segment,
+    # the INVITE after a partial message in the first segment of a mid-stream
+    # connection, the BYE after the lost segment). Those rows are left out of
+    # the comparison here; stirprobe's golden test checks them against the truth.
+    tolerate='' skipids=''
+    case $f in
+    tcp*)
+        tolerate="Connection reset (RST)|This frame is a (suspected) out-of-order segment"
+        tolerate="$tolerate|ACKed segment that wasn't captured (common at capture start)"
+        tolerate="$tolerate|Previous segment(s) not captured (common at capture start)"
+        tolerate="$tolerate|Invalid SDP line (missing required fields)"
+        skipids='tcp-coalesced@gw.example.net tcp-midstream@orig.example.net tcp-gap-kept@orig.example.net'
+        ;;
+    esac
+
     # 1. tshark reads it, and complains about nothing at warning level or
     #    above, except tshark's E.164 parser rejecting the visual separators
     #    of the specified To <sip:+1-202-555-0199@...;user=phone> (legal in
     #    RFC 3966 numbers; it is what the TN canonicalisation must strip).
     err=$($TS -r "$P/$f" -Y '_ws.expert.severity >= warning' -T fields -E occurrence=a -E aggregator='|' \
         -e frame.number -e _ws.expert.message -e _ws.expert.severity 2>"$tmp/stderr" |
-        awk -F'\t' '{ n = split($2, m, "|"); split($3, s, "|")
+        awk -F'\t' -v tol="$tolerate" '{ n = split($2, m, "|"); split($3, s, "|")
                       for (i = 1; i <= n; i++)
-                          if (s[i] >= 6291456 && m[i] != "Country Code contains non-decimal digits")
+                          if (s[i] >= 6291456 && m[i] != "Country Code contains non-decimal digits" &&
+                              (tol == "" || index("|" tol "|", "|" m[i] "|") == 0))
                               print "frame " $1 ": " m[i] }')
     [ -z "$err" ] && ok "$f: no tshark warnings (bar E.164 separators)" || bad "$f: tshark: $err"
     stderr=$(grep -v 'Running as user' "$tmp/stderr" || true)
@@ -231,10 +255,10 @@ while IFS='	' read -r f cmd link covers; do
     esac
 
     # 2. per-Call-ID facts from tshark equal the expected CSV
-    csv_table "$csv" | sort >"$tmp/want"
-    tshark_table "$P/$f" | sort >"$tmp/got"
+    csv_table "$csv" | skip_rows | sort >"$tmp/want"
+    tshark_table "$P/$f" | skip_rows | sort >"$tmp/got"
     if cmp -s "$tmp/want" "$tmp/got"; then
-        ok "$f: $(wc -l <"$tmp/want") calls: counts, first INVITE time/addresses, final status match tshark"
+        ok "$f: $(wc -l <"$tmp/want") calls: counts, first INVITE time/addresses, final status match tshark${skipids:+ (bar $(echo $skipids | wc -w) it cannot follow)}"
     else
         bad "$f: CSV and tshark differ:"
         diff "$tmp/want" "$tmp/got" || true
@@ -270,7 +294,7 @@ while IFS='	' read -r f cmd link covers; do
     [ "$nf" -eq 0 ] && [ "$nv" -gt 0 ] && ok "$f: openssl verifies all $nv signatures" ||
         bad "$f: openssl: $nf of $((nv + nf)) signatures fail"
     missing=0
-    for c in $(awk -F, 'NR > 1 { sub(/\r$/, ""); if ($NF != "") print $NF }' "$csv"); do
+    for c in $(awk -F, -v skip=" $skipids " 'NR > 1 { sub(/\r$/, ""); if ($NF != "" && index(skip, " " $1 " ") == 0) print $NF }' "$csv"); do
         grep -qx "$c" "$tmp/chains" || missing=$((missing + 1))
     done
     [ "$missing" -eq 0 ] && ok "$f: every chain_id = sha256sum of a shaken token on the wire" ||

@@ -100,6 +100,17 @@ gen frag-v4-reverse.pcap 'EN10MB (1)' 'demo with UDP datagrams over 576 bytes IP
 gen frag-v6-shuffle.pcapng 'EN10MB (1)' 'demo over IPv6 with UDP datagrams over 1280 bytes fragmented (Fragment header, 32-bit identification with the top bit set, 1232-byte fragments), fragments in --seed shuffled order; pcapng µs' \
     --scenario demo --ipv6 --format pcapng --mtu 1280 --frag-order shuffle
 
+# SIP over TCP: every way a byte stream reaches a passive probe.
+tcp='scenario tcp: 6 signed SIP-over-TCP dialogs: INVITE in 4 segments, 200 in 2, keep-alive ping/pong, FIN; keep-alive+INVITE, 100+180+200 and ACK+BYE coalesced, seq wrap, RST; retransmitted and overlapping segments; reordered segments; a connection without SYN starting mid-message; a lost segment (that INVITE is lost, later messages decode)'
+gen tcp.pcap 'EN10MB (1)' "$tcp" \
+    --scenario tcp
+gen tcp-ipv6.pcapng 'EN10MB (1)' 'the tcp scenario over IPv6; pcapng µs' \
+    --scenario tcp --ipv6 --format pcapng
+
+# The hostile flood (~90 MB: lone IP fragments, half-open TCP streams holding data
+# behind holes, bare SYNs, three signed calls) is not committed: tests/run writes
+# it to build/flood/ with `stirgen pcap --scenario flood --seed 7`.
+
 gen_verify
 
 echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

@@ -1066,6 +1066,492 @@ static void junk_5060(struct scen *s, uint64_t t)
     buf_free(&b);
 }
 
+/* ---- the tcp scenario: SIP over TCP as a passive probe sees it ---------------------------
+ *
+ * Each call runs on its own connection (call 26 shares one with a second dialog),
+ * and each one stresses a different part of stream reassembly.  A message's truth
+ * is attached to the packet whose arrival completes it *in sequence order*: for
+ * reordered segments that is the late one that fills the hole, and data held
+ * behind a hole that is never filled is completed by the packet that makes the
+ * reader give the hole up (the FIN). */
+
+/* A segment at an explicit sequence number (retransmission, overlap, reordering);
+ * the connection's next sequence numbers are left alone. */
+static struct pkt *tcp_seg_at(struct tcpconn *c, uint64_t t, bool from_cli, uint8_t flags, uint32_t seq,
+                              const void *d, size_t n)
+{
+    struct pkt *p = new_pkt(c->s, t, IPPROTO_TCP_, from_cli ? c->cli : c->srv, from_cli ? c->srv : c->cli);
+    p->seq = seq;
+    p->ack = from_cli ? c->srv_next : c->cli_next;
+    p->tcp_flags = flags;
+    buf_put(&p->payload, d, n);
+    return p;
+}
+
+static void tcp_open(struct tcpconn *c, uint64_t t)
+{
+    tcp_seg(c, t, true, TCPF_SYN, NULL, 0);
+    tcp_seg(c, t + 300, false, TCPF_SYN | TCPF_ACK, NULL, 0);
+    tcp_seg(c, t + 600, true, TCPF_ACK, NULL, 0);
+}
+
+/* Orderly release (RFC 9293 §3.6): FIN from one side, FIN back, last ACK. */
+static void tcp_fin(struct tcpconn *c, uint64_t t, bool cli_first)
+{
+    tcp_seg(c, t, cli_first, TCPF_FIN | TCPF_ACK, NULL, 0);
+    tcp_seg(c, t + 400, !cli_first, TCPF_FIN | TCPF_ACK, NULL, 0);
+    tcp_seg(c, t + 800, cli_first, TCPF_ACK, NULL, 0);
+}
+
+/* One whole message in one segment; its truth goes with it. */
+static void tcp_msg(struct tcpconn *c, uint64_t t, bool from_cli, struct msg *m)
+{
+    pkt_attach(tcp_seg(c, t, from_cli, TCPF_PSH | TCPF_ACK, m->text.p, m->text.n), &m->ref);
+    buf_free(&m->text);
+}
+
+static size_t find_cut(const struct buf *b, const char *needle, size_t plus)
+{
+    const char *hit = strstr((const char *)b->p, needle);
+    if (!hit || (size_t)(hit - (const char *)b->p) + plus >= b->n)
+        die("scenario bug: no '%s' to cut at", needle);
+    return (size_t)(hit - (const char *)b->p) + plus;
+}
+
+/* What differs between the signed TCP calls. */
+struct tcp_call {
+    int no;
+    const char *call_id;
+    struct ep uac;
+    const char *orig, *dest; /* TNs */
+    const char *attest, *origid;
+    bool key_b, compact, no_pai, div;
+    const char *pai_verstat; /* NULL: none */
+};
+
+/* Sets up a signed dialog over TCP and its truth record. Returns the token. */
+static char *tcp_call_setup(struct scen *s, struct dlg *d, struct call_truth *t, const struct tcp_call *tc,
+                            uint64_t start)
+{
+    char h[64];
+    memset(t, 0, sizeof *t);
+    t->call_id = tc->call_id;
+    dlg_init(d, s, tc->no, tc->call_id, tc->uac, (struct ep){H_SBC, 5060});
+    d->tcp = true;
+    d->compact = tc->compact;
+    snprintf(d->ruri, sizeof d->ruri, "sip:+%s@%s:5060;user=phone;transport=tcp", tc->dest, host(s, H_SBC, h));
+    snprintf(d->from, sizeof d->from, "<sip:+%s@orig.example.net;user=phone>;tag=tcp-%d", tc->orig, tc->no);
+    snprintf(d->to, sizeof d->to, "<sip:+%s@term.example.net;user=phone>", tc->dest);
+    if (!tc->no_pai)
+        snprintf(d->pai, sizeof d->pai, "<sip:+%s%s%s@orig.example.net;user=phone>", tc->orig,
+                 tc->pai_verstat ? ";verstat=" : "", tc->pai_verstat ? tc->pai_verstat : "");
+    struct passport_spec ps = {
+        .ppt = "shaken", .x5u = tc->key_b ? X5U_B : X5U_A, .attest = tc->attest, .origid = tc->origid,
+        .orig = tc->orig, .dest = {tc->dest}, .iat = iat_of(start)};
+    set_date(d, ps.iat);
+    if (tc->div) {
+        struct passport_spec dv = {
+            .ppt = "div", .x5u = ps.x5u, .orig = tc->orig, .dest = {tc->dest}, .div = "12025550100",
+            .iat = ps.iat};
+        char *dtok = sign_checked(s, tc->key_b, &dv);
+        free(add_identity(d, "Identity", dtok, &dv));
+        free(dtok);
+    }
+    char *tok = sign_checked(s, tc->key_b, &ps);
+    free(add_identity(d, tc->compact ? "y" : "Identity", tok, &ps));
+    truth_shaken(t, tok, &ps);
+    snprintf(t->identity_header, sizeof t->identity_header, "%s", tc->compact ? "y" : "Identity");
+    snprintf(t->ppt, sizeof t->ppt, "%s", tc->div ? "div;shaken" : "shaken");
+    if (tc->pai_verstat)
+        snprintf(t->verstat, sizeof t->verstat, "%s", tc->pai_verstat);
+    set_tn(t->ruri_tn, sizeof t->ruri_tn, d->ruri, tc->dest);
+    set_tn(t->from_tn, sizeof t->from_tn, d->from, tc->orig);
+    set_tn(t->to_tn, sizeof t->to_tn, d->to, tc->dest);
+    if (!tc->no_pai)
+        set_tn(t->pai_tn, sizeof t->pai_tn, d->pai, tc->orig);
+    return tok;
+}
+
+/* ACK for the 2xx, BYE and its 200: the end of an answered call. */
+static void tcp_hangup(struct tcpconn *c, struct dlg *d, uint64_t t_ack, uint64_t t_bye)
+{
+    struct msg m = {0};
+    build_request(&m, d, "ACK", false);
+    tcp_msg(c, t_ack, true, &m);
+    memset(&m, 0, sizeof m);
+    build_request(&m, d, "BYE", false);
+    char br[40];
+    memcpy(br, d->last_branch, sizeof br);
+    unsigned cseq = m.ref.cseq;
+    tcp_msg(c, t_bye, true, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, d, 200, "OK", cseq, "BYE", br);
+    tcp_msg(c, t_bye + 3000, false, &m);
+}
+
+/* Call 21: the INVITE in four segments (cut inside From, inside the Identity token,
+ * inside the SDP body), the 200 OK in two (cut in its body), RFC 5626 CRLF
+ * keep-alive ping/pong while ringing, FIN close. */
+static void tcp_split(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 21, .call_id = "tcp-split@orig.example.net", .uac = {H_ORIG, 40021}, .orig = "12025550121",
+        .dest = "12025550199", .attest = "A", .origid = "1a2b3c4d-0021-4e5f-8a9b-0c1d2e3f4a21"};
+    struct dlg d;
+    struct call_truth t;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x11110000u, .srv_next = 0x99990000u};
+    tcp_open(&c, start);
+    build_invite(&d.invite, &d);
+    const struct buf *inv = &d.invite.text;
+    size_t cut[5] = {0, find_cut(inv, "\r\nFrom: ", 12), find_cut(inv, "\r\nIdentity: ", 2 + 10 + 60),
+                     inv->n - 40, inv->n};
+    struct pkt *p = NULL;
+    for (int i = 0; i < 4; i++)
+        p = tcp_seg(&c, start + 1000 + (uint64_t)i * 700, true, TCPF_PSH | TCPF_ACK, inv->p + cut[i],
+                    cut[i + 1] - cut[i]);
+    pkt_attach(p, &d.invite.ref);
+
+    struct msg m = {0};
+    build_response(&m, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 5000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 180, "Ringing", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 30000, false, &m);
+    tcp_seg(&c, start + 900000, true, TCPF_PSH | TCPF_ACK, "\r\n\r\n", 4); /* ping */
+    tcp_seg(&c, start + 901000, false, TCPF_PSH | TCPF_ACK, "\r\n", 2);    /* pong */
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    size_t half = m.text.n - 30;
+    tcp_seg(&c, start + 1500000, false, TCPF_PSH | TCPF_ACK, m.text.p, half);
+    pkt_attach(tcp_seg(&c, start + 1500400, false, TCPF_PSH | TCPF_ACK, m.text.p + half, m.text.n - half),
+               &m.ref);
+    buf_free(&m.text);
+    tcp_hangup(&c, &d, start + 1506000, start + 3000000);
+    tcp_fin(&c, start + 3100000, true);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 22: several messages per segment. A keep-alive and the INVITE in one
+ * segment; 100, 180 and 200 in one; ACK and BYE in one; the server resets. */
+static void tcp_coalesced(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 22, .call_id = "tcp-coalesced@gw.example.net", .uac = {H_GW, 40022}, .orig = "12025550122",
+        .dest = "12025550188", .attest = "C", .origid = "2b3c4d5e-0022-4f60-9bac-1d2e3f4a5b22", .no_pai = true};
+    struct dlg d;
+    struct call_truth t;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0xfffffe00u, .srv_next = 0x22220000u};
+    tcp_open(&c, start); /* the client's sequence numbers wrap past 2^32 in the INVITE */
+    build_invite(&d.invite, &d);
+    struct buf b = {0};
+    buf_put(&b, "\r\n\r\n", 4);
+    buf_put(&b, d.invite.text.p, d.invite.text.n);
+    pkt_attach(tcp_seg(&c, start + 1000, true, TCPF_PSH | TCPF_ACK, b.p, b.n), &d.invite.ref);
+
+    struct msg r1 = {0}, r2 = {0}, r3 = {0};
+    build_response(&r1, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    build_response(&r2, &d, 180, "Ringing", d.cseq, "INVITE", d.branch);
+    build_response(&r3, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    b.n = 0;
+    buf_put(&b, r1.text.p, r1.text.n);
+    buf_put(&b, r2.text.p, r2.text.n);
+    buf_put(&b, r3.text.p, r3.text.n);
+    struct pkt *p = tcp_seg(&c, start + 400000, false, TCPF_PSH | TCPF_ACK, b.p, b.n);
+    pkt_attach(p, &r1.ref), pkt_attach(p, &r2.ref), pkt_attach(p, &r3.ref);
+
+    struct msg ack = {0}, bye = {0}, ok = {0};
+    build_request(&ack, &d, "ACK", false);
+    build_request(&bye, &d, "BYE", false);
+    build_response(&ok, &d, 200, "OK", bye.ref.cseq, "BYE", d.last_branch);
+    b.n = 0;
+    buf_put(&b, ack.text.p, ack.text.n);
+    buf_put(&b, bye.text.p, bye.text.n);
+    p = tcp_seg(&c, start + 402000, true, TCPF_PSH | TCPF_ACK, b.p, b.n);
+    pkt_attach(p, &ack.ref), pkt_attach(p, &bye.ref);
+    b.n = 0;
+    buf_put(&b, ok.text.p, ok.text.n);
+    buf_put(&b, "\r\n\r\n", 4); /* a keep-alive after the last message */
+    pkt_attach(tcp_seg(&c, start + 405000, false, TCPF_PSH | TCPF_ACK, b.p, b.n), &ok.ref);
+    tcp_seg(&c, start + 406000, false, TCPF_RST | TCPF_ACK, NULL, 0);
+    buf_free(&b);
+    buf_free(&r1.text), buf_free(&r2.text), buf_free(&r3.text);
+    buf_free(&ack.text), buf_free(&bye.text), buf_free(&ok.text);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 23: retransmissions. The INVITE's second segment sent twice; the whole
+ * 180 segment again; the 200 OK re-segmented so that its second segment repeats
+ * the last 25 bytes of the first (overlap). Compact headers, y: Identity. */
+static void tcp_retransmit(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 23, .call_id = "tcp-retransmit@sippy.example.com", .uac = {H_SIPPY, 40023},
+        .orig = "12025550123", .dest = "12025550199", .attest = "B",
+        .origid = "3c4d5e6f-0023-4071-8cbd-2e3f4a5b6c23", .key_b = true, .compact = true};
+    struct dlg d;
+    struct call_truth t;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x33330000u, .srv_next = 0x7ffffff0u};
+    tcp_open(&c, start);
+    build_invite(&d.invite, &d);
+    const struct buf *inv = &d.invite.text;
+    size_t cut = find_cut(inv, "\r\ny: ", 2 + 3 + 80);
+    tcp_seg(&c, start + 1000, true, TCPF_PSH | TCPF_ACK, inv->p, cut);
+    struct pkt *p = tcp_seg(&c, start + 1400, true, TCPF_PSH | TCPF_ACK, inv->p + cut, inv->n - cut);
+    uint32_t seq2 = p->seq;
+    pkt_attach(p, &d.invite.ref);
+    tcp_seg_at(&c, start + 201400, true, TCPF_PSH | TCPF_ACK, seq2, inv->p + cut, inv->n - cut);
+
+    struct msg m = {0};
+    build_response(&m, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 202000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 180, "Ringing", d.cseq, "INVITE", d.branch);
+    p = tcp_seg(&c, start + 230000, false, TCPF_PSH | TCPF_ACK, m.text.p, m.text.n);
+    pkt_attach(p, &m.ref);
+    tcp_seg_at(&c, start + 530000, false, TCPF_PSH | TCPF_ACK, p->seq, m.text.p, m.text.n);
+    buf_free(&m.text);
+
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    size_t a = m.text.n - 60, back = 25;
+    uint32_t s200 = c.srv_next;
+    tcp_seg_at(&c, start + 1200000, false, TCPF_PSH | TCPF_ACK, s200, m.text.p, a);
+    p = tcp_seg_at(&c, start + 1200500, false, TCPF_PSH | TCPF_ACK, s200 + (uint32_t)(a - back),
+                   m.text.p + a - back, m.text.n - a + back);
+    pkt_attach(p, &m.ref);
+    c.srv_next = s200 + (uint32_t)m.text.n;
+    buf_free(&m.text);
+    tcp_hangup(&c, &d, start + 1203000, start + 2500000);
+    tcp_fin(&c, start + 2600000, false);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 24: reordering. The INVITE's third segment is captured before its second
+ * (the INVITE completes with the late one); the 200 OK before the 180. div and
+ * shaken PASSporTs. */
+static void tcp_reorder(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 24, .call_id = "tcp-reorder@orig.example.net", .uac = {H_ORIG, 40024}, .orig = "12025550124",
+        .dest = "12025550177", .attest = "A", .origid = "4d5e6f70-0024-4182-9dce-3f4a5b6c7d24", .div = true};
+    struct dlg d;
+    struct call_truth t;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x44440000u, .srv_next = 0x55550000u};
+    tcp_open(&c, start);
+    build_invite(&d.invite, &d);
+    const struct buf *inv = &d.invite.text;
+    size_t c1 = find_cut(inv, "\r\nCall-ID: ", 5), c2 = inv->n - 100;
+    uint32_t q = c.cli_next;
+    tcp_seg_at(&c, start + 1000, true, TCPF_PSH | TCPF_ACK, q, inv->p, c1);
+    tcp_seg_at(&c, start + 1300, true, TCPF_PSH | TCPF_ACK, q + (uint32_t)c2, inv->p + c2, inv->n - c2);
+    pkt_attach(tcp_seg_at(&c, start + 1600, true, TCPF_PSH | TCPF_ACK, q + (uint32_t)c1, inv->p + c1, c2 - c1),
+               &d.invite.ref);
+    c.cli_next = q + (uint32_t)inv->n;
+
+    struct msg m = {0}, r180 = {0}, r200 = {0};
+    build_response(&m, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 3000, false, &m);
+    build_response(&r180, &d, 180, "Ringing", d.cseq, "INVITE", d.branch);
+    build_response(&r200, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    uint32_t r = c.srv_next;
+    tcp_seg_at(&c, start + 700000, false, TCPF_PSH | TCPF_ACK, r + (uint32_t)r180.text.n, r200.text.p, r200.text.n);
+    struct pkt *p = tcp_seg_at(&c, start + 700300, false, TCPF_PSH | TCPF_ACK, r, r180.text.p, r180.text.n);
+    pkt_attach(p, &r180.ref), pkt_attach(p, &r200.ref); /* both complete when the hole fills */
+    c.srv_next = r + (uint32_t)(r180.text.n + r200.text.n);
+    buf_free(&r180.text), buf_free(&r200.text);
+    tcp_hangup(&c, &d, start + 705000, start + 2000000);
+    tcp_fin(&c, start + 2100000, true);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Call 25: a connection already up when the capture started: no SYN either way,
+ * the first client segment starts inside an earlier message (its tail must be
+ * skipped) and carries the whole INVITE after it. Never closed in the capture. */
+static void tcp_midstream(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 25, .call_id = "tcp-midstream@orig.example.net", .uac = {H_ORIG, 40025}, .orig = "12025550125",
+        .dest = "12025550199", .attest = "B", .origid = "5e6f7081-0025-4293-8edf-4a5b6c7d8e25", .key_b = true,
+        .pai_verstat = "TN-Validation-Passed"};
+    struct dlg d;
+    struct call_truth t;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x66660000u, .srv_next = 0x77770000u};
+    build_invite(&d.invite, &d);
+    struct buf b = {0};
+    /* The end of an OPTIONS we did not see the start of, cut inside a header value. */
+    buf_str(&b, "ample.net>;tag=ka-77\r\nCall-ID: ka-77@orig.example.net\r\nCSeq: 9 OPTIONS\r\n"
+                "Content-Length: 0\r\n\r\n");
+    buf_put(&b, d.invite.text.p, d.invite.text.n);
+    pkt_attach(tcp_seg(&c, start + 1000, true, TCPF_PSH | TCPF_ACK, b.p, b.n), &d.invite.ref);
+    buf_free(&b);
+    struct msg m = {0};
+    build_response(&m, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 3000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 600000, false, &m);
+    tcp_hangup(&c, &d, start + 602000, start + 2200000);
+    add_truth(s, &t);
+    dlg_free(&d);
+    free(tok);
+}
+
+/* Calls 26 and 27 on one trunk connection. The middle segment of call 27's
+ * INVITE is never captured: that INVITE is lost (call 27 is not a call; its
+ * responses and ACK are orphans). Everything the client sends after the hole is
+ * held until its FIN makes the reader give the hole up; then the INVITE's tail is
+ * skipped (resync) and call 27's ACK and call 26's BYE decode. */
+static void tcp_gap(struct scen *s, uint64_t start)
+{
+    static const struct tcp_call tc = {
+        .no = 26, .call_id = "tcp-gap-kept@orig.example.net", .uac = {H_ORIG, 40026}, .orig = "12025550126",
+        .dest = "12025550199", .attest = "A", .origid = "6f708192-0026-43a4-9fe0-5b6c7d8e9f26"};
+    static const struct tcp_call lost = {
+        .no = 27, .call_id = "tcp-gap-lost@orig.example.net", .uac = {H_ORIG, 40026}, .orig = "12025550127",
+        .dest = "12025550199", .attest = "A", .origid = "708192a3-0027-44b5-a0f1-6c7d8e9fa027"};
+    struct dlg d, d2;
+    struct call_truth t, t2;
+    char *tok = tcp_call_setup(s, &d, &t, &tc, start);
+    char *tok2 = tcp_call_setup(s, &d2, &t2, &lost, start + 1000000);
+    struct tcpconn c = {.s = s, .cli = d.uac, .srv = d.uas, .cli_next = 0x88880000u, .srv_next = 0x12340000u};
+    tcp_open(&c, start);
+    build_invite(&d.invite, &d);
+    pkt_attach(tcp_seg(&c, start + 1000, true, TCPF_PSH | TCPF_ACK, d.invite.text.p, d.invite.text.n),
+               &d.invite.ref);
+    struct msg m = {0};
+    build_response(&m, &d, 100, "Trying", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 3000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d, 200, "OK", d.cseq, "INVITE", d.branch);
+    tcp_msg(&c, start + 500000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_request(&m, &d, "ACK", false);
+    tcp_msg(&c, start + 502000, true, &m);
+
+    /* Call 27's INVITE in three segments; the middle one (Contact to inside the
+     * SDP) is sent but never captured. */
+    uint64_t s2 = start + 1000000;
+    build_invite(&d2.invite, &d2);
+    const struct buf *inv = &d2.invite.text;
+    size_t cut1 = find_cut(inv, "\r\nContact: ", 2), cut2 = inv->n - 80;
+    tcp_seg(&c, s2, true, TCPF_PSH | TCPF_ACK, inv->p, cut1);
+    c.cli_next += (uint32_t)(cut2 - cut1);
+    tcp_seg(&c, s2 + 600, true, TCPF_PSH | TCPF_ACK, inv->p + cut2, inv->n - cut2);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d2, 100, "Trying", d2.cseq, "INVITE", d2.branch);
+    tcp_msg(&c, s2 + 3000, false, &m);
+    memset(&m, 0, sizeof m);
+    build_response(&m, &d2, 486, "Busy Here", d2.cseq, "INVITE", d2.branch);
+    tcp_msg(&c, s2 + 200000, false, &m);
+    struct msg ack2 = {0}, bye = {0}, ok = {0};
+    build_request(&ack2, &d2, "ACK", true);
+    tcp_seg(&c, s2 + 202000, true, TCPF_PSH | TCPF_ACK, ack2.text.p, ack2.text.n);
+
+    build_request(&bye, &d, "BYE", false);
+    build_response(&ok, &d, 200, "OK", bye.ref.cseq, "BYE", d.last_branch);
+    tcp_seg(&c, s2 + 250000, true, TCPF_PSH | TCPF_ACK, bye.text.p, bye.text.n);
+    pkt_attach(tcp_seg(&c, s2 + 253000, false, TCPF_PSH | TCPF_ACK, ok.text.p, ok.text.n), &ok.ref);
+    /* The client closes: the reader gives the hole up and decodes what it held. */
+    struct pkt *fin = tcp_seg(&c, s2 + 300000, true, TCPF_FIN | TCPF_ACK, NULL, 0);
+    pkt_attach(fin, &ack2.ref), pkt_attach(fin, &bye.ref);
+    tcp_seg(&c, s2 + 300400, false, TCPF_FIN | TCPF_ACK, NULL, 0);
+    tcp_seg(&c, s2 + 300800, true, TCPF_ACK, NULL, 0);
+    buf_free(&ack2.text), buf_free(&bye.text), buf_free(&ok.text);
+    add_truth(s, &t); /* call 27 never shows an INVITE: no truth record */
+    dlg_free(&d), dlg_free(&d2);
+    free(tok), free(tok2);
+}
+
+static void tcp_scenario(struct scen *s)
+{
+    tcp_split(s, START(100, 11));
+    tcp_coalesced(s, START(10000, 22));
+    tcp_retransmit(s, START(20000, 33));
+    tcp_reorder(s, START(30000, 44));
+    tcp_midstream(s, START(40000, 55));
+    tcp_gap(s, START(50000, 66));
+}
+
+/* ---- the flood scenario: hostile traffic around three signed calls ---------------------
+ *
+ * Between 5 s and 15 s: IP first-fragments whose datagrams never complete (distinct
+ * sources, so distinct reassembly keys), half-open TCP connections that send data
+ * beyond a hole that is never filled, bare SYNs (more directions than the reader
+ * tracks), and connections that send more out-of-order segments than a direction
+ * may hold. A signed UDP call before, a signed TCP call with reordered INVITE
+ * segments in the middle, and a signed UDP call 35 s after the flood (the
+ * fragments have timed out by then) must all still be stored. Each kind of packet
+ * has its own time grid (steps that are multiples of 5 µs, offset 0..3 µs) and the
+ * calls' packets fall on 4 mod 5 µs, so no two packets share a time. */
+
+#define FLOOD_START START(5000, 0)
+#define FLOOD_FRAGS 100000         /* lone first fragments, one per datagram */
+#define FLOOD_DATA_STREAMS 20000   /* half-open, 3 x 1200 bytes held each */
+#define FLOOD_DATA_SEGS 3
+#define FLOOD_DATA_LEN 1200
+#define FLOOD_SYNS 50000           /* bare SYNs */
+#define FLOOD_OOO_STREAMS 100      /* more held segments than a direction may keep */
+#define FLOOD_OOO_SEGS 130
+#define FLOOD_SRC IP(198, 18, 0, 0) /* RFC 2544 benchmarking range, 198.18.0.0/15 */
+
+static void flood(struct scen *s)
+{
+    struct ep sbc = {H_SBC, 5060};
+    static uint8_t junk[FLOOD_DATA_LEN];
+    memset(junk, 'Z', sizeof junk);
+    for (size_t k = 0; k < sizeof junk; k += 80)
+        junk[k] = '\n'; /* lines, so a reader resyncing over them has work to do */
+
+    for (uint32_t k = 0; k < FLOOD_FRAGS; k++) {
+        struct pkt *p = new_pkt(s, FLOOD_START + (uint64_t)k * 100u, IPPROTO_UDP_,
+                                (struct ep){FLOOD_SRC + k, 5060}, sbc);
+        buf_put(&p->payload, junk, 100);
+        p->lone_frag_mtu = 68; /* 20-byte header + 48 bytes of the 108-byte datagram */
+    }
+    for (uint32_t j = 0; j < FLOOD_DATA_STREAMS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 30000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        uint64_t t = FLOOD_START + (uint64_t)j * (FLOOD_DATA_SEGS + 1) * 125u + 1u;
+        tcp_seg(&c, t, true, TCPF_SYN, NULL, 0);
+        c.cli_next += 100; /* the first 100 bytes never come */
+        for (uint32_t m = 0; m < FLOOD_DATA_SEGS; m++)
+            tcp_seg(&c, t + (m + 1u) * 125u, true, TCPF_PSH | TCPF_ACK, junk, sizeof junk);
+    }
+    for (uint32_t j = 0; j < FLOOD_SYNS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 31000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        tcp_seg(&c, FLOOD_START + (uint64_t)j * 200u + 2u, true, TCPF_SYN, NULL, 0);
+    }
+    for (uint32_t j = 0; j < FLOOD_OOO_STREAMS; j++) {
+        struct tcpconn c = {.s = s, .cli = {FLOOD_SRC + j, 32000}, .srv = sbc,
+                            .cli_next = (uint32_t)rng_next(&s->rng)};
+        uint64_t slot = (uint64_t)j;
+        tcp_seg(&c, FLOOD_START + slot * 760u + 3u, true, TCPF_SYN, NULL, 0);
+        for (uint32_t m = 0; m < FLOOD_OOO_SEGS; m++) {
+            c.cli_next += 10; /* a 10-byte hole before every segment */
+            slot += FLOOD_OOO_STREAMS;
+            tcp_seg(&c, FLOOD_START + slot * 760u + 3u, true, TCPF_PSH | TCPF_ACK, junk + 1, 10);
+        }
+    }
+
+    call_b_retx(s, START(100, 4));
+    tcp_reorder(s, START(9000, 4));
+    call_xidentity(s, START(50000, 4));
+}
+
 static int cmp_pkt(const void *a, const void *b)
 {
     const struct pkt *x = a, *y = b;
@@ -1550,8 +2036,14 @@ void scenario_build(struct scen *s, const char *name)
         demo(s);
     } else if (!strcmp(name, "verify")) {
         verify_scenario(s);
+    } else if (!strcmp(name, "tcp")) {
+        load_signers(s);
+        tcp_scenario(s);
+    } else if (!strcmp(name, "flood")) {
+        load_signers(s);
+        flood(s);
     } else {
-        die("unknown scenario '%s' (known: demo, verify)", name);
+        die("unknown scenario '%s' (known: demo, verify, tcp, flood)", name);
     }
     /* Packets were emitted call by call; the capture is in time order.
      * Equal times would make the order (and the truth) ambiguous. */

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 static void usage_pcap(FILE *f)
 {
     fputs("usage: stirgen pcap [OPTIONS] OUT\n"
-          "  --scenario NAME        scenario to write (default demo; known: demo, verify)\n"
+          "  --scenario NAME        scenario to write (default demo; known: demo, verify, tcp, flood)\n"
           "  --link L               eth (default), vlan, qinq, sll, sll2, raw, null, loop\n"
           "  --format F             pcap (default) or pcapng\n"
           "  --ns                   nanosecond timestamps (else microseconds)\n"

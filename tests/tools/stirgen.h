@@ -177,6 +177,8 @@ struct pkt {
     uint32_t seq, ack;     /* TCP only */
     uint8_t tcp_flags;     /* TCP only */
     struct buf payload;
+    unsigned lone_frag_mtu; /* UDP only: non-zero writes just the first fragment at this
+                             * MTU, a datagram that never completes (flood scenario) */
     struct msgref msgs[PKT_MAX_MSGS];
     int nmsgs;
 };
