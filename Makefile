@@ -63,7 +63,7 @@ test: deps
 demo: deps
 	$(MAKE) V=release all
 	@rm -f build/demo.db build/demo.db-wal build/demo.db-shm
-	build/release/stirprobe read -d build/demo.db tests/pcaps/demo.pcap
+	build/release/stirprobe read -d build/demo.db --verify --trust tests/pki/root.pem --cert-map tests/pki/certmap.tsv tests/pcaps/demo.pcap
 	@echo
 	@echo "== attestation report (stirprobe report attest -d build/demo.db) =="
 	@build/release/stirprobe report attest -d build/demo.db
