@@ -74,7 +74,12 @@
     X(DROP_TCP_STREAM_EVICTED, "drop_tcp_streams_evicted", "drop")                                    \
     X(DROP_SIP_ORPHAN, "drop_sip_without_call", "drop")                                               \
     X(DROP_CALLS_EVICTED, "calls_evicted_early", "drop")                                              \
-    X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")
+    X(DROP_IDENTITY_OVER_CAP, "drop_identity_headers_over_cap", "drop")                               \
+    X(CALLS_MAX_AGE, "calls_stored_at_max_age", "sip")                                                \
+    X(DROP_CAPTURE_QUEUE_FULL, "drop_capture_queue_full", "drop")                                     \
+    X(DROP_CAPTURE_KERNEL, "drop_capture_kernel", "drop")                                             \
+    X(DROP_CAPTURE_INTERFACE, "drop_capture_interface", "drop")                                       \
+    X(EVIDENCE_PACKETS, "evidence_packets_written", "traffic")
 
 enum stat_id {
 #define STAT_ENUM(id, name, kind) ST_##id,
