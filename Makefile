@@ -14,8 +14,8 @@ OPT_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 CPPFLAGS := -D_GNU_SOURCE -DSTIRPROBE_VERSION=\"$(VERSION)\" -I. -I$(B)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CFLAGS   := $(WARN) $(OPT_$(V))
-LDFLAGS  := $(OPT_$(V))
+CFLAGS   := $(WARN) $(OPT_$(V)) -pthread
+LDFLAGS  := $(OPT_$(V)) -pthread
 
 LIB_SRC  := $(wildcard common/*.c probe/*.c decoders/*.c calls/*.c db/*.c reports/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -95,9 +95,9 @@ $(B)/replay_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/tests/fuzz/replay.o $(B)/cli/
 $(B)/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/cli/pipeline.o $(LIB_OBJ)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(PKG_LIBS)
 
 clean:
 	rm -rf build
