@@ -13,6 +13,8 @@
 #include "db/store.h"
 #include "decoders/sip.h"
 #include "probe/capture.h"
+#include "probe/ip.h"
+#include "probe/link.h"
 #include "probe/pcapng_write.h"
 #include "probe/probe.h"
 
@@ -38,6 +40,7 @@ struct pipeline {
     /* -w evidence file, and whether the packet being decoded carried SIP */
     struct pcapng_w *ev;
     bool ev_failed;
+    const struct capture_pkt *cur; /* the packet being decoded, NULL outside pipeline_packet */
     bool cur_sip;
     uint8_t *synth;           /* EVIDENCE_SYNTH_MAX bytes: a rebuilt IP datagram */
 };
@@ -47,11 +50,13 @@ struct pipeline {
  * Policy: a frame is written when decoding it parsed at least one SIP message or left
  * the beginning of one waiting for more TCP segments, so every segment of a message
  * split over TCP segments is written. A UDP datagram rebuilt from IP fragments is
- * written as one unfragmented raw IP packet (LINKTYPE_RAW, with a comment naming the
- * frame that completed it), because the earlier fragments are no longer at hand. */
+ * written as one unfragmented packet behind the link header of the frame that
+ * completed it (same link type, so the file keeps one interface), with a comment; the
+ * earlier fragments are no longer at hand. When the fragments travelled inside a
+ * tunnel the completing frame is written as it is. */
 
-#define LINKTYPE_RAW_ 101
-#define EVIDENCE_SYNTH_MAX (65535 + 48)
+#define LINK_PREFIX_MAX 256
+#define EVIDENCE_SYNTH_MAX (LINK_PREFIX_MAX + 65535 + 48)
 
 static void evidence_put(struct pipeline *p, int linktype, struct ptime ts, const uint8_t *d,
                          size_t caplen, size_t wirelen, const char *comment)
@@ -127,17 +132,39 @@ static size_t build_udp_packet(const struct flow *f, const uint8_t *data, size_t
     return iphl + udplen;
 }
 
+static bool same_addr(const struct ipaddr *a, const struct ipaddr *b)
+{
+    return a->version == b->version && memcmp(a->a, b->a, a->version == 4 ? 4 : 16) == 0;
+}
+
 static void evidence_reassembled(struct pipeline *p, const struct pdu *pdu)
 {
-    if (!p->ev || p->ev_failed || !p->synth)
+    const struct capture_pkt *pkt = p->cur;
+    if (!p->ev || p->ev_failed || !p->synth || !pkt)
         return;
-    size_t n = build_udp_packet(&pdu->flow, pdu->data, pdu->len, p->synth);
-    if (!n)
+    /* Only when the outermost IP header is the fragment of this very datagram can
+     * the link header be reused in front of the rebuilt packet. */
+    struct link_out lo;
+    struct ip_out ip;
+    size_t prefix = 0, n = 0;
+    if (link_decode(pkt->dlt, pkt->data, pkt->caplen, &lo) == LINK_OK &&
+        ip_decode(lo.ip_version, lo.ip.p, lo.ip.n, &ip) == IP_FRAGMENT && same_addr(&ip.src, &pdu->flow.src) &&
+        same_addr(&ip.dst, &pdu->flow.dst) && lo.ip_version == pdu->flow.src.version) {
+        prefix = (size_t)(lo.ip.p - pkt->data);
+        if (prefix <= LINK_PREFIX_MAX) {
+            memcpy(p->synth, pkt->data, prefix);
+            n = build_udp_packet(&pdu->flow, pdu->data, pdu->len, p->synth + prefix);
+        }
+    }
+    if (!n) {
+        evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, pkt->data, pkt->caplen, pkt->wirelen, NULL);
         return;
-    char comment[96];
-    snprintf(comment, sizeof comment, "stirprobe: UDP datagram reassembled from IP fragments, completed by frame %llu",
+    }
+    char comment[112];
+    snprintf(comment, sizeof comment,
+             "stirprobe: UDP datagram rebuilt from IP fragments; the last one was frame %llu",
              (unsigned long long)pdu->frame);
-    evidence_put(p, LINKTYPE_RAW_, pdu->ts, p->synth, n, n, comment);
+    evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, p->synth, prefix + n, prefix + n, comment);
 }
 
 /* ---- SIP message handling ---------------------------------------------------------- */
@@ -461,10 +488,12 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *pkt)
         calls_expire(p->calls, pkt->ts);
         p->last_expire = pkt->ts;
     }
+    p->cur = pkt;
     p->cur_sip = false;
     probe_frame(p->probe, pkt->dlt, pkt->ts, pkt->frame, pkt->data, pkt->caplen, pkt->wirelen);
     if (p->cur_sip)
         evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, pkt->data, pkt->caplen, pkt->wirelen, NULL);
+    p->cur = NULL;
 }
 
 int pipeline_tick(struct pipeline *p, struct ptime now)
