@@ -66,6 +66,8 @@ void test_b64url(void);
 void test_passport(void);
 void test_calls(void);
 void test_csv(void);
+void test_pktq(void);
+void test_pcapng_write(void);
 void test_regressions(void);
 
 #endif

@@ -181,6 +181,8 @@ static const struct {
     { "passport", test_passport },
     { "calls", test_calls },
     { "csv", test_csv },
+    { "pktq", test_pktq },
+    { "pcapng_write", test_pcapng_write },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
