@@ -560,7 +560,7 @@ int pipeline_reopen_db(struct pipeline *p, char *err, size_t errlen)
             return 1;
         }
     }
-    if (store_commit(p->store) != 0) {
+    if (store_checkpoint(p->store) != 0) {
         snprintf(err, errlen, "%s: %s", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
         return 1;

@@ -49,6 +49,12 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c);
 /* Commit what is pending (also done every STORE_BATCH calls). */
 int store_commit(struct store *s);
 
+/* Commit, then copy the whole write-ahead log into the database file and empty it
+ * (wal_checkpoint(TRUNCATE)). Before closing for log rotation: SQLite does not
+ * checkpoint a file that was renamed while open, and would leave its log under the
+ * old name for the next file created there. */
+int store_checkpoint(struct store *s);
+
 const char *store_errmsg(const struct store *s);
 
 #endif
