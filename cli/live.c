@@ -89,7 +89,7 @@ static void *capture_thread(void *arg)
     char err[512];
     int64_t last_stats = mono_ms();
     while (!atomic_load(&L->stop)) {
-        if (capture_dispatch(L->cap, on_packet, L, err, sizeof err) < 0) {
+        if (capture_dispatch(L->cap, on_packet, L, RING_TIMEOUT_MS, err, sizeof err) < 0) {
             pthread_mutex_lock(&L->mu);
             L->failed = true;
             snprintf(L->err, sizeof L->err, "%s", err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,14 @@ struct capture *capture_open_live(const struct capture_live_cfg *cfg, char *err,
         (void)pcap_set_datalink(c->pcap, DLT_LINUX_SLL2);
 #endif
     c->dlt = pcap_datalink(c->pcap);
+    /* With TPACKET_V3 a blocking read waits for the kernel to retire a block, which
+     * never happens on a silent interface; we poll with our own timeout instead, so
+     * the capture thread can publish drop counters and see a stop request. */
+    if (pcap_setnonblock(c->pcap, 1, perr) != 0 || pcap_get_selectable_fd(c->pcap) < 0) {
+        snprintf(err, errlen, "%s: cannot make the capture non-blocking: %s", cfg->iface,
+                 perr[0] ? perr : "no selectable descriptor");
+        goto bad;
+    }
     if (cfg->filter && *cfg->filter) {
         if (pcap_compile(c->pcap, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
             snprintf(err, errlen, "filter '%s': %s", cfg->filter, pcap_geterr(c->pcap));
@@ -238,10 +247,18 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     c->fn(c->fn_ctx, &pkt);
 }
 
-int capture_dispatch(struct capture *c, capture_pkt_fn fn, void *ctx, char *err, size_t errlen)
+int capture_dispatch(struct capture *c, capture_pkt_fn fn, void *ctx, int timeout_ms, char *err,
+                     size_t errlen)
 {
     c->fn = fn;
     c->fn_ctx = ctx;
+    struct pollfd pfd = { .fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN };
+    if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+        snprintf(err, errlen, "capture failed after packet %llu: poll: %s", (unsigned long long)c->frame,
+                 strerror(errno));
+        return -1;
+    }
+    /* Also after a timeout: a non-blocking read costs nothing when the ring is empty. */
     int n = pcap_dispatch(c->pcap, -1, on_live_packet, (u_char *)c);
     if (n >= 0)
         return n;

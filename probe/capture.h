@@ -54,10 +54,11 @@ struct capture *capture_open_live(const struct capture_live_cfg *cfg, char *err,
 
 typedef void (*capture_pkt_fn)(void *ctx, const struct capture_pkt *pkt);
 
-/* Live: deliver what arrived, waiting at most about timeout_ms when nothing did.
- * Returns the number of packets delivered (0 on timeout or after capture_breakloop),
- * or -1 with a message in err when the capture failed (interface gone). */
-int capture_dispatch(struct capture *c, capture_pkt_fn fn, void *ctx, char *err, size_t errlen);
+/* Live: wait up to timeout_ms for the kernel to hand over packets, then deliver what
+ * arrived. Returns the number of packets delivered (0 on timeout or after
+ * capture_breakloop), or -1 with a message in err when the capture failed (interface gone). */
+int capture_dispatch(struct capture *c, capture_pkt_fn fn, void *ctx, int timeout_ms, char *err,
+                     size_t errlen);
 
 /* Make a capture_dispatch() in progress return soon. Safe from another thread. */
 void capture_breakloop(struct capture *c);
