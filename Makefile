@@ -106,9 +106,9 @@ $(B)/replay_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/tests/fuzz/replay.o $(B)/cli/
 $(B)/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_pcap: $(B)/tests/fuzz/fuzz_pcap.o $(B)/cli/pipeline.o $(LIB_OBJ)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(PKG_LIBS)
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(PKG_LIBS)
 
 clean:
 	rm -rf build

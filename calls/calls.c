@@ -6,6 +6,8 @@
 
 #include "common/lhash.h"
 
+#define AGE_SCAN_SEC 60
+
 struct calls {
     struct calls_cfg cfg;
     call_done_fn done;
@@ -13,6 +15,7 @@ struct calls {
     struct stats *st;
     struct lhash table;
     struct call *ended_head, *ended_tail; /* oldest first */
+    int64_t last_age_scan;                /* capture second of the last max-age sweep */
 };
 
 void calls_default_cfg(struct calls_cfg *cfg)
@@ -20,6 +23,7 @@ void calls_default_cfg(struct calls_cfg *cfg)
     cfg->max_calls = 200000;
     cfg->linger_sec = 32;
     cfg->idle_sec = 3600;
+    cfg->max_age_sec = 6 * 3600;
 }
 
 struct calls *calls_new(const struct calls_cfg *cfg, call_done_fn done, void *ctx, struct stats *st)
@@ -185,6 +189,21 @@ void calls_expire(struct calls *t, struct ptime now)
         if (now.sec - c->last_seen.sec <= (int64_t)t->cfg.idle_sec)
             break;
         finish(t, c);
+    }
+    /* The LRU order is by last activity, so calls past their maximum age can sit
+     * anywhere in it: sweep the whole table, but only once a minute of capture time
+     * (a 200 000-call sweep costs about a millisecond). */
+    if (t->cfg.max_age_sec && now.sec - t->last_age_scan >= AGE_SCAN_SEC) {
+        t->last_age_scan = now.sec;
+        struct lh_node *node = t->table.lru.newer;
+        while (node != &t->table.lru) {
+            struct call *c = LH_ENTRY(node, struct call, node);
+            node = node->newer; /* finish() unlinks c */
+            if (now.sec - c->first_seen.sec > (int64_t)t->cfg.max_age_sec) {
+                stats_inc(t->st, ST_CALLS_MAX_AGE, 1);
+                finish(t, c);
+            }
+        }
     }
 }
 

@@ -3,7 +3,9 @@
  *
  * Policy (capture time): a call that ended (BYE, CANCEL or a failed INVITE) is
  * finished `linger_sec` after its last message, so late retransmissions still count;
- * any call silent for `idle_sec` is finished; when `max_calls` are open the least
+ * any call silent for `idle_sec` is finished; any call open for `max_age_sec` since
+ * its first INVITE is finished with what it has (calls_stored_at_max_age), so a
+ * dialog refreshed forever cannot hold memory; when `max_calls` are open the least
  * recently active is finished early (counted as calls_evicted_early). */
 #ifndef STIRPROBE_CALLS_H
 #define STIRPROBE_CALLS_H
@@ -20,6 +22,7 @@ struct calls_cfg {
     size_t max_calls;
     uint32_t linger_sec; /* after the call ended: 32 s = 64*T1, RFC 3261 timer B/F/H */
     uint32_t idle_sec;   /* no message at all for this long */
+    uint32_t max_age_sec; /* hard limit from the first INVITE, however active the call is */
 };
 
 void calls_default_cfg(struct calls_cfg *cfg);

@@ -1,11 +1,13 @@
 /* summary: the stirprobe command line (interface.md): read, report, capture, verify. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/live.h"
 #include "cli/pipeline.h"
 #include "cli/verify_cmd.h"
 #include "reports/report.h"
@@ -16,13 +18,15 @@
 
 static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
+    "       stirprobe capture -i IFACE [-f BPF] [OPTIONS]   live, until SIGINT/SIGTERM\n"
     "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T]\n"
     "       stirprobe verify [OPTIONS] [--at TIME] [--from TN] [--pai TN] [--to TN] [--ruri TN] VALUE...\n"
     "       stirprobe --version | --help\n"
     "\n"
-    "read options:\n"
+    "read and capture options:\n"
     "  -d, --db PATH          SQLite database (default stirprobe.db; created if absent)\n"
     "      --json             also print one NDJSON object per finished call on stdout\n"
+    "  -w FILE                also write the packets that carried SIP to FILE (pcapng)\n"
     "  -q                     no progress output\n"
     "      --verify           verify PASSporTs (default: decode only, verify_result not-verified)\n"
     "      --trust PATH       STI-PA trust anchors: PEM file or directory of PEM files\n"
@@ -32,6 +36,18 @@ static const char usage[] =
     "      --x5u-connect-to HOST:PORT:HOST2:PORT2  connect elsewhere for an x5u host (repeatable)\n"
     "      --max-iat-age SECS allowed |iat - packet time| (default 60)\n"
     "      --threads N        verification threads (default: one per core)\n"
+    "\n"
+    "capture options:\n"
+    "  -i IFACE               interface to capture on ('any': all of them)\n"
+    "  -f BPF                 capture filter (default none: SIP is found by content)\n"
+    "  -B MiB                 kernel capture buffer (default 32)\n"
+    "  -p                     do not put the interface into promiscuous mode\n"
+    "      --queue-size MiB   queue between capture and decoding (default 64; full: counted drops)\n"
+    "      --stats-interval S stats line on stderr every S seconds (default 10, 0 = off)\n"
+    "  -Z USER                drop privileges to USER once the interface and files are open\n"
+    "  -c COUNT               stop after COUNT packets\n"
+    "      --duration SECS    stop after SECS seconds\n"
+    "  SIGINT/SIGTERM store open calls and exit 0; SIGHUP reopens the database file\n"
     "\n"
     "report kinds: calls stats attest failures origid chains verstat certs\n"
     "\n"
@@ -46,16 +62,19 @@ enum {
     OPT_CERT_MAP,
     OPT_ALLOW_PRIVATE,
     OPT_MAX_IAT_AGE,
-    OPT_CONNECT_TO,
-    OPT_THREADS,
     OPT_AT,
     OPT_FROM,
     OPT_PAI,
     OPT_TO,
     OPT_RURI,
+    OPT_CONNECT_TO,
+    OPT_THREADS,
     OPT_CSV,
     OPT_SINCE,
     OPT_UNTIL,
+    OPT_STATS_INTERVAL,
+    OPT_DURATION,
+    OPT_QUEUE_SIZE,
 };
 
 static int bad_usage(const char *msg)
@@ -146,13 +165,18 @@ static int cmd_read(int argc, char **argv)
     };
     struct pipeline_cfg cfg;
     default_cfg(&cfg);
+    const char *write_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS, opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS "w:", opts, NULL)) != -1) {
         int r = common_opt(c, &cfg);
         if (r < 0)
             return 1;
         if (r > 0)
             continue;
+        if (c == 'w') {
+            write_path = optarg;
+            continue;
+        }
         if (c == 'h') {
             fputs(usage, stdout);
             return 0;
@@ -168,6 +192,11 @@ static int cmd_read(int argc, char **argv)
         fprintf(stderr, "stirprobe: %s\n", err);
         return 1;
     }
+    if (write_path && pipeline_open_evidence(p, write_path, err, sizeof err) != 0) {
+        fprintf(stderr, "stirprobe: %s\n", err);
+        pipeline_free(p);
+        return 1;
+    }
     int status = 0;
     for (int i = optind; i < argc; i++) {
         bool fatal;
@@ -179,8 +208,92 @@ static int cmd_read(int argc, char **argv)
     }
     if (pipeline_finish(p) != 0)
         status = 1;
+    if (pipeline_close_evidence(p) != 0)
+        status = 1;
     pipeline_free(p);
     return status;
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG_OPTS,
+        { "interface", required_argument, NULL, 'i' },
+        { "filter", required_argument, NULL, 'f' },
+        { "buffer-size", required_argument, NULL, 'B' },
+        { "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
+        { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+        { "duration", required_argument, NULL, OPT_DURATION },
+        { "no-promiscuous-mode", no_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pipeline_cfg cfg;
+    default_cfg(&cfg);
+    struct live_cfg lc = { .buffer_mib = 32, .queue_mib = 64, .stats_interval = -1, .promisc = true };
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS "i:f:B:Z:w:c:p", opts, NULL)) != -1) {
+        int r = common_opt(c, &cfg);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case 'i': lc.iface = optarg; break;
+        case 'f': lc.filter = optarg; break;
+        case 'Z': lc.user = optarg; break;
+        case 'w': lc.write_path = optarg; break;
+        case 'p': lc.promisc = false; break;
+        case 'B':
+            if (!parse_long(optarg, 1, 4095, &v)) {
+                fprintf(stderr, "stirprobe: -B: '%s' is not a size in MiB from 1 to 4095\n", optarg);
+                return 1;
+            }
+            lc.buffer_mib = (size_t)v;
+            break;
+        case OPT_QUEUE_SIZE:
+            if (!parse_long(optarg, 1, 65536, &v)) {
+                fprintf(stderr, "stirprobe: --queue-size: '%s' is not a size in MiB from 1 to 65536\n", optarg);
+                return 1;
+            }
+            lc.queue_mib = (size_t)v;
+            break;
+        case OPT_STATS_INTERVAL:
+            if (!parse_long(optarg, 0, 86400, &v)) {
+                fprintf(stderr, "stirprobe: --stats-interval: '%s' is not a number of seconds\n", optarg);
+                return 1;
+            }
+            lc.stats_interval = v;
+            break;
+        case OPT_DURATION:
+            if (!parse_long(optarg, 1, 100L * 365 * 86400, &v)) {
+                fprintf(stderr, "stirprobe: --duration: '%s' is not a number of seconds\n", optarg);
+                return 1;
+            }
+            lc.duration = v;
+            break;
+        case 'c':
+            if (!parse_long(optarg, 1, LONG_MAX, &v)) {
+                fprintf(stderr, "stirprobe: -c: '%s' is not a packet count\n", optarg);
+                return 1;
+            }
+            lc.count = (uint64_t)v;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return bad_usage(NULL);
+        }
+    }
+    if (!lc.iface)
+        return bad_usage("capture: no interface given (-i IFACE)");
+    if (optind < argc)
+        return bad_usage("capture: unexpected argument (put a capture filter after -f)");
+    /* -q silences progress, including the stats line, unless it was asked for. */
+    if (lc.stats_interval < 0)
+        lc.stats_interval = cfg.quiet ? 0 : 10;
+    return live_run(&cfg, &lc);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -280,9 +393,11 @@ int main(int argc, char **argv)
         return cmd_read(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "capture") == 0)
+        return cmd_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
-    if (strcmp(cmd, "capture") == 0 || strcmp(cmd, "evidence") == 0) {
+    if (strcmp(cmd, "evidence") == 0) {
         fprintf(stderr, "stirprobe: '%s' is not available in this version yet (see README \"Status\")\n", cmd);
         return 1;
     }

@@ -13,6 +13,9 @@
 #include "db/store.h"
 #include "decoders/sip.h"
 #include "probe/capture.h"
+#include "probe/ip.h"
+#include "probe/link.h"
+#include "probe/pcapng_write.h"
 #include "probe/probe.h"
 #include "verifier/verifier.h"
 
@@ -32,7 +35,140 @@ struct pipeline {
     uint64_t calls_stored, calls_signed;
     struct ptime last_expire;
     struct sip_msg msg;       /* scratch: ~6 kB, kept off the stack */
+
+    struct stats base;        /* counters of the sources before the current one */
+    struct pipeline_source src; /* the current source (kept for SIGHUP reopen) */
+    int64_t last_commit_sec;  /* live: wall second of the last periodic commit */
+
+    /* -w evidence file, and whether the packet being decoded carried SIP */
+    struct pcapng_w *ev;
+    bool ev_failed;
+    const struct capture_pkt *cur; /* the packet being decoded, NULL outside pipeline_packet */
+    bool cur_sip;
+    uint8_t *synth;           /* EVIDENCE_SYNTH_MAX bytes: a rebuilt IP datagram */
 };
+
+/* ---- evidence (-w) ---------------------------------------------------------------------
+ *
+ * Policy: a frame is written when decoding it parsed at least one SIP message or left
+ * the beginning of one waiting for more TCP segments, so every segment of a message
+ * split over TCP segments is written. A UDP datagram rebuilt from IP fragments is
+ * written as one unfragmented packet behind the link header of the frame that
+ * completed it (same link type, so the file keeps one interface), with a comment; the
+ * earlier fragments are no longer at hand. When the fragments travelled inside a
+ * tunnel the completing frame is written as it is. */
+
+#define LINK_PREFIX_MAX 256
+#define EVIDENCE_SYNTH_MAX (LINK_PREFIX_MAX + 65535 + 48)
+
+static void evidence_put(struct pipeline *p, int linktype, struct ptime ts, const uint8_t *d,
+                         size_t caplen, size_t wirelen, const char *comment)
+{
+    if (!p->ev || p->ev_failed)
+        return;
+    const char *ifname = p->src.kind && strcmp(p->src.kind, "live") == 0 ? p->src.name : NULL;
+    if (pcapng_w_packet(p->ev, linktype, ifname, ts, d, caplen, wirelen, comment) != 0) {
+        fprintf(stderr, "stirprobe: %s; no more evidence is written\n", pcapng_w_error(p->ev));
+        p->ev_failed = true;
+        return;
+    }
+    stats_inc(&p->st, ST_EVIDENCE_PACKETS, 1);
+}
+
+static uint64_t csum_add(uint64_t sum, const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint64_t)(d[i] << 8 | d[i + 1]);
+    if (n & 1)
+        sum += (uint64_t)d[n - 1] << 8;
+    return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void put_be16(uint8_t *d, size_t v)
+{
+    d[0] = (uint8_t)(v >> 8);
+    d[1] = (uint8_t)v;
+}
+
+/* IPv4 or IPv6 + UDP around a datagram's payload, checksums computed (RFC 768, 8200 §8.1).
+ * Returns the packet length, 0 when it cannot be represented. */
+static size_t build_udp_packet(const struct flow *f, const uint8_t *data, size_t len, uint8_t *out)
+{
+    size_t iphl = f->src.version == 4 ? 20 : 40, udplen = 8 + len;
+    if (udplen + (f->src.version == 4 ? iphl : 0) > 65535)
+        return 0;
+    uint8_t *ip = out, *udp = out + iphl;
+    memset(out, 0, iphl + 8);
+    uint64_t sum = 0;
+    if (f->src.version == 4) {
+        ip[0] = 0x45;
+        put_be16(ip + 2, iphl + udplen);
+        ip[8] = 64;
+        ip[9] = IPPROTO_UDP_;
+        memcpy(ip + 12, f->src.a, 4);
+        memcpy(ip + 16, f->dst.a, 4);
+        put_be16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+        sum = csum_add(sum, ip + 12, 8);
+    } else {
+        ip[0] = 0x60;
+        put_be16(ip + 4, udplen);
+        ip[6] = IPPROTO_UDP_;
+        ip[7] = 64;
+        memcpy(ip + 8, f->src.a, 16);
+        memcpy(ip + 24, f->dst.a, 16);
+        sum = csum_add(sum, ip + 8, 32);
+    }
+    put_be16(udp, f->sport);
+    put_be16(udp + 2, f->dport);
+    put_be16(udp + 4, udplen);
+    memcpy(udp + 8, data, len);
+    sum += IPPROTO_UDP_ + udplen;
+    uint16_t ck = csum_fold(csum_add(sum, udp, udplen));
+    put_be16(udp + 6, ck ? ck : 0xFFFF); /* 0 means "no checksum" in UDP */
+    return iphl + udplen;
+}
+
+static bool same_addr(const struct ipaddr *a, const struct ipaddr *b)
+{
+    return a->version == b->version && memcmp(a->a, b->a, a->version == 4 ? 4 : 16) == 0;
+}
+
+static void evidence_reassembled(struct pipeline *p, const struct pdu *pdu)
+{
+    const struct capture_pkt *pkt = p->cur;
+    if (!p->ev || p->ev_failed || !p->synth || !pkt)
+        return;
+    /* Only when the outermost IP header is the fragment of this very datagram can
+     * the link header be reused in front of the rebuilt packet. */
+    struct link_out lo;
+    struct ip_out ip;
+    size_t prefix = 0, n = 0;
+    if (link_decode(pkt->dlt, pkt->data, pkt->caplen, &lo) == LINK_OK &&
+        ip_decode(lo.ip_version, lo.ip.p, lo.ip.n, &ip) == IP_FRAGMENT && same_addr(&ip.src, &pdu->flow.src) &&
+        same_addr(&ip.dst, &pdu->flow.dst) && lo.ip_version == pdu->flow.src.version) {
+        prefix = (size_t)(lo.ip.p - pkt->data);
+        if (prefix <= LINK_PREFIX_MAX) {
+            memcpy(p->synth, pkt->data, prefix);
+            n = build_udp_packet(&pdu->flow, pdu->data, pdu->len, p->synth + prefix);
+        }
+    }
+    if (!n) {
+        evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, pkt->data, pkt->caplen, pkt->wirelen, NULL);
+        return;
+    }
+    char comment[112];
+    snprintf(comment, sizeof comment,
+             "stirprobe: UDP datagram rebuilt from IP fragments; the last one was frame %llu",
+             (unsigned long long)pdu->frame);
+    evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, p->synth, prefix + n, prefix + n, comment);
+}
 
 /* ---- SIP message handling ---------------------------------------------------------- */
 
@@ -89,6 +225,10 @@ static void datagram(struct pipeline *p, const struct pdu *pdu)
     switch (sip_parse(pdu->data, pdu->len, false, &p->msg)) {
     case SIP_OK:
         handle_message(p, pdu);
+        if (pdu->flags & PDU_IP_REASSEMBLED)
+            evidence_reassembled(p, pdu);
+        else
+            p->cur_sip = true;
         break;
     case SIP_NOT_SIP:
     case SIP_NEED_MORE:
@@ -151,8 +291,10 @@ static size_t stream(struct pipeline *p, const struct pdu *pdu, bool *need_sync)
         enum sip_status rc = sip_parse(d + off, len - off, true, &p->msg);
         if (rc == SIP_OK) {
             handle_message(p, pdu);
+            p->cur_sip = true;
             off += p->msg.len;
         } else if (rc == SIP_NEED_MORE) {
+            p->cur_sip = true; /* the start of a message is in this segment */
             if (eof) {
                 stats_inc(&p->st, ST_ERR_SIP_PARSE, 1);
                 off = len;
@@ -402,6 +544,170 @@ static void source_key(const char *path, char *key, size_t cap, bool *have)
     *have = true;
 }
 
+int pipeline_begin_source(struct pipeline *p, const struct pipeline_source *src)
+{
+    if (end_capture(p) != 0)
+        return 1;
+    for (int i = 0; i < ST__COUNT; i++)
+        p->base.v[i] += p->st.v[i];
+    memset(&p->st, 0, sizeof p->st);
+    memset(&p->cend, 0, sizeof p->cend);
+    p->src = *src;
+    struct capture_info ci = { .source = src->name, .source_key = src->key, .kind = src->kind,
+                               .link_type = src->link_name };
+    if (store_capture_begin(p->store, &ci, &p->capture_id) != 0) {
+        fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
+        p->store_failed = true;
+        return 1;
+    }
+    p->have_capture = true;
+    p->cend.status = "complete";
+    return 0;
+}
+
+void pipeline_packet(struct pipeline *p, const struct capture_pkt *pkt)
+{
+    if (p->cend.packets == 0)
+        p->cend.first_packet = pkt->ts;
+    p->cend.packets++;
+    p->cend.last_packet = pkt->ts;
+    /* Call timers run on capture time, checked once per captured second. */
+    if (pkt->ts.sec != p->last_expire.sec) {
+        calls_expire(p->calls, pkt->ts);
+        p->last_expire = pkt->ts;
+    }
+    p->cur = pkt;
+    p->cur_sip = false;
+    probe_frame(p->probe, pkt->dlt, pkt->ts, pkt->frame, pkt->data, pkt->caplen, pkt->wirelen);
+    if (p->cur_sip)
+        evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, pkt->data, pkt->caplen, pkt->wirelen, NULL);
+    p->cur = NULL;
+}
+
+int pipeline_tick(struct pipeline *p, struct ptime now)
+{
+    if (now.sec != p->last_expire.sec) {
+        calls_expire(p->calls, now);
+        p->last_expire = now;
+    }
+    /* Verified calls are stored as they come back, not only when another call finishes. */
+    if (p->verifier)
+        collect(p, false);
+    /* Rows must reach the file (and readers) within a second, not after STORE_BATCH calls. */
+    if (now.sec != p->last_commit_sec) {
+        p->last_commit_sec = now.sec;
+        if (!p->store_failed && store_commit(p->store) != 0) {
+            fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
+            p->store_failed = true;
+        }
+        pipeline_flush_evidence(p);
+    }
+    return p->store_failed ? 1 : 0;
+}
+
+void pipeline_source_status(struct pipeline *p, const char *status, const char *message)
+{
+    p->cend.status = status;
+    if (message) {
+        snprintf(p->cend_message, sizeof p->cend_message, "%s", message);
+        p->cend.message = p->cend_message;
+    } else {
+        p->cend.message = NULL;
+    }
+}
+
+void pipeline_count(struct pipeline *p, enum stat_id id, uint64_t by)
+{
+    stats_inc(&p->st, id, by);
+}
+
+uint64_t pipeline_total(const struct pipeline *p, enum stat_id id)
+{
+    return p->base.v[id] + p->st.v[id];
+}
+
+size_t pipeline_open_calls(const struct pipeline *p)
+{
+    return calls_open(p->calls);
+}
+
+bool pipeline_failed(const struct pipeline *p)
+{
+    return p->store_failed;
+}
+
+int pipeline_reopen_db(struct pipeline *p, char *err, size_t errlen)
+{
+    if (p->store_failed) {
+        snprintf(err, errlen, "%s: database already failed", p->cfg.db_path);
+        return 1;
+    }
+    bool had = p->have_capture;
+    struct pipeline_source src = p->src;
+    if (had) {
+        pipeline_source_status(p, "complete", "continued in a new database file (SIGHUP)");
+        if (end_capture(p) != 0) {
+            snprintf(err, errlen, "%s: closing the capture record failed", p->cfg.db_path);
+            return 1;
+        }
+    }
+    if (store_checkpoint(p->store) != 0) {
+        snprintf(err, errlen, "%s: %s", p->cfg.db_path, store_errmsg(p->store));
+        p->store_failed = true;
+        return 1;
+    }
+    store_close(p->store);
+    p->store = store_open(p->cfg.db_path, err, errlen);
+    if (!p->store) {
+        p->store_failed = true;
+        return 1;
+    }
+    if (had && pipeline_begin_source(p, &src) != 0) {
+        snprintf(err, errlen, "%s: %s", p->cfg.db_path, store_errmsg(p->store));
+        return 1;
+    }
+    return 0;
+}
+
+int pipeline_open_evidence(struct pipeline *p, const char *path, char *err, size_t errlen)
+{
+    p->synth = malloc(EVIDENCE_SYNTH_MAX);
+    if (!p->synth) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return 1;
+    }
+    p->ev = pcapng_w_open(path, "stirprobe " STIRPROBE_VERSION, err, errlen);
+    return p->ev ? 0 : 1;
+}
+
+void pipeline_flush_evidence(struct pipeline *p)
+{
+    if (p->ev && !p->ev_failed && pcapng_w_flush(p->ev) != 0) {
+        fprintf(stderr, "stirprobe: %s; no more evidence is written\n", pcapng_w_error(p->ev));
+        p->ev_failed = true;
+    }
+}
+
+int pipeline_close_evidence(struct pipeline *p)
+{
+    if (!p->ev)
+        return 0;
+    char err[512];
+    uint64_t n = pcapng_w_packets(p->ev);
+    int rc = pcapng_w_close(p->ev, err, sizeof err);
+    p->ev = NULL;
+    if (rc != 0) {
+        if (!p->ev_failed)
+            fprintf(stderr, "stirprobe: %s\n", err);
+        return 1;
+    }
+    if (p->ev_failed)
+        return 1;
+    if (!p->cfg.quiet)
+        fprintf(stderr, "wrote %llu SIP packets to the evidence file\n", (unsigned long long)n);
+    return 0;
+}
+
 int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal)
 {
     char err[512];
@@ -411,50 +717,32 @@ int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal)
         fprintf(stderr, "stirprobe: %s\n", err);
         return 1;
     }
-    if (end_capture(p) != 0) {
+    char key[PATH_MAX + 64];
+    bool have_key;
+    source_key(path, key, sizeof key, &have_key);
+    struct pipeline_source src = { .name = path, .key = have_key ? key : NULL, .kind = "file",
+                                   .link_name = capture_link_name(cap) };
+    if (pipeline_begin_source(p, &src) != 0) {
         capture_close(cap);
         *fatal = true;
         return 1;
     }
-    memset(&p->st, 0, sizeof p->st);
-    memset(&p->cend, 0, sizeof p->cend);
-    char key[PATH_MAX + 64];
-    bool have_key;
-    source_key(path, key, sizeof key, &have_key);
-    struct capture_info ci = { .source = path, .source_key = have_key ? key : NULL, .kind = "file",
-                               .link_type = capture_link_name(cap) };
-    if (store_capture_begin(p->store, &ci, &p->capture_id) != 0) {
-        fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
-        capture_close(cap);
-        p->store_failed = *fatal = true;
-        return 1;
-    }
-    p->have_capture = true;
+    /* key and the link name live only as long as this call. */
+    p->src.key = NULL;
+    p->src.link_name = NULL;
     uint64_t calls_before = p->calls_stored;
 
     struct capture_pkt pkt;
     enum capture_rc rc;
     int status = 0;
     while ((rc = capture_next(cap, &pkt, err, sizeof err)) == CAPTURE_PACKET) {
-        if (p->cend.packets == 0)
-            p->cend.first_packet = pkt.ts;
-        p->cend.packets++;
-        p->cend.last_packet = pkt.ts;
-        /* Call timers run on capture time, checked once per captured second. */
-        if (pkt.ts.sec != p->last_expire.sec) {
-            calls_expire(p->calls, pkt.ts);
-            p->last_expire = pkt.ts;
-        }
-        probe_frame(p->probe, pkt.dlt, pkt.ts, pkt.frame, pkt.data, pkt.caplen, pkt.wirelen);
+        pipeline_packet(p, &pkt);
         if (p->store_failed)
             break;
     }
-    p->cend.status = "complete";
     if (rc == CAPTURE_DAMAGED) {
         fprintf(stderr, "stirprobe: %s: damaged capture, %s; the packets before it are kept\n", path, err);
-        p->cend.status = "truncated";
-        snprintf(p->cend_message, sizeof p->cend_message, "%s", err);
-        p->cend.message = p->cend_message;
+        pipeline_source_status(p, "truncated", err);
         status = 2;
     }
     capture_close(cap);
@@ -510,5 +798,7 @@ void pipeline_free(struct pipeline *p)
         verifier_free(p->verifier);
     }
     store_close(p->store);
+    pipeline_close_evidence(p);
+    free(p->synth);
     free(p);
 }

@@ -1,12 +1,19 @@
 /* summary: wiring of the layers — capture → probe → SIP → calls → store.
  *
  * The only place that knows every layer. One pipeline reads any number of inputs
- * in order; calls and TCP streams continue across them (rotated capture files). */
+ * in order; calls and TCP streams continue across them (rotated capture files).
+ * Files are read whole by pipeline_read_file(); a live capture feeds packets one by
+ * one through the source/packet/tick calls below, which pipeline_read_file() uses too. */
 #ifndef STIRPROBE_PIPELINE_H
 #define STIRPROBE_PIPELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "common/ptime.h"
+#include "common/stats.h"
+#include "probe/capture.h"
 
 struct pipeline_cfg {
     const char *db_path;
@@ -38,6 +45,57 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
  * 0 read completely, 1 unreadable / not a capture, 2 damaged part-way (what came
  * before is kept). A database failure is fatal: returns 1 and sets *fatal. */
 int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal);
+
+/* ---- packet-level API (live capture; pipeline_read_file is built on it) ---------------- */
+
+struct pipeline_source {
+    const char *name;      /* path, "-" or interface; must outlive the source */
+    const char *key;       /* stable identity of a file (re-reads replace it), NULL for none */
+    const char *kind;      /* "file" | "live" */
+    const char *link_name; /* libpcap link type name */
+};
+
+/* Start an input: closes the capture record of the previous one (its counters are
+ * final then) and opens a new one with fresh counters. Returns 0, or 1 on a database
+ * failure (message printed; the pipeline is then unusable for storing). */
+int pipeline_begin_source(struct pipeline *p, const struct pipeline_source *src);
+
+/* One captured packet of the current source. */
+void pipeline_packet(struct pipeline *p, const struct capture_pkt *pkt);
+
+/* Live: advance call timers to wall time now (calls finish even when no packet
+ * arrives) and commit pending rows, at most once a second. Returns 0, or 1 on a
+ * database failure. */
+int pipeline_tick(struct pipeline *p, struct ptime now);
+
+/* How the current source ended ("complete" | "truncated"), message NULL or where. */
+void pipeline_source_status(struct pipeline *p, const char *status, const char *message);
+
+/* Add to a counter of the current source (live: capture drops measured outside). */
+void pipeline_count(struct pipeline *p, enum stat_id id, uint64_t by);
+
+/* A counter summed over every source since the pipeline started. */
+uint64_t pipeline_total(const struct pipeline *p, enum stat_id id);
+size_t pipeline_open_calls(const struct pipeline *p);
+
+/* SIGHUP: commit, close the current capture record and the database, reopen the
+ * database file (a rotated file is created anew) and continue the same source in
+ * a new capture record. Returns 0, or 1 with a message in err (fatal). */
+int pipeline_reopen_db(struct pipeline *p, char *err, size_t errlen);
+
+/* True once storing failed: the caller should stop reading. */
+bool pipeline_failed(const struct pipeline *p);
+
+/* -w: also write every frame that carried SIP to a pcapng file (README "Evidence").
+ * Returns 0, or 1 with a message in err. */
+int pipeline_open_evidence(struct pipeline *p, const char *path, char *err, size_t errlen);
+
+/* Flush the evidence file (live: once a second, so a killed run leaves whole blocks). */
+void pipeline_flush_evidence(struct pipeline *p);
+
+/* Close the evidence file; prints how many packets it holds unless quiet.
+ * Returns 0, or 1 when writing it failed (message printed). */
+int pipeline_close_evidence(struct pipeline *p);
 
 /* Finish every open call and TCP stream, store them and the last capture's counters.
  * Returns 0, or 1 on a database failure. */

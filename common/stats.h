@@ -87,7 +87,12 @@
     X(SIG_CACHE_HITS, "signature_cache_hits", "verify")                                               \
     X(CHAIN_CHECKS, "chain_checks", "verify")                                                         \
     X(CHAIN_CACHE_HITS, "chain_cache_hits", "verify")                                                 \
-    X(DROP_X5U_CACHE_EVICTED, "x5u_cache_evictions", "drop")
+    X(DROP_X5U_CACHE_EVICTED, "x5u_cache_evictions", "drop")                                          \
+    X(CALLS_MAX_AGE, "calls_stored_at_max_age", "sip")                                                \
+    X(DROP_CAPTURE_QUEUE_FULL, "drop_capture_queue_full", "drop")                                     \
+    X(DROP_CAPTURE_KERNEL, "drop_capture_kernel", "drop")                                             \
+    X(DROP_CAPTURE_INTERFACE, "drop_capture_interface", "drop")                                       \
+    X(EVIDENCE_PACKETS, "evidence_packets_written", "traffic")
 
 enum stat_id {
 #define STAT_ENUM(id, name, kind) ST_##id,

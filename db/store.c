@@ -191,6 +191,16 @@ int store_commit(struct store *s)
     return 0;
 }
 
+int store_checkpoint(struct store *s)
+{
+    if (store_commit(s))
+        return -1;
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK)
+        return fail(s, "checkpoint");
+    return 0;
+}
+
 void store_close(struct store *s)
 {
     if (!s)

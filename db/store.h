@@ -58,6 +58,12 @@ typedef void (*store_cert_fn)(void *ctx, const char *x5u, const uint8_t *body, s
                               int64_t cache_until);
 int store_load_certs(struct store *s, store_cert_fn fn, void *ctx);
 
+/* Commit, then copy the whole write-ahead log into the database file and empty it
+ * (wal_checkpoint(TRUNCATE)). Before closing for log rotation: SQLite does not
+ * checkpoint a file that was renamed while open, and would leave its log under the
+ * old name for the next file created there. */
+int store_checkpoint(struct store *s);
+
 const char *store_errmsg(const struct store *s);
 
 #endif

@@ -1,10 +1,13 @@
-/* summary: offline capture reading through libpcap, with nanosecond timestamps,
- * gzip decompression (zlib behind a stdio cookie) and precise damage reports. */
+/* summary: capture reading through libpcap — offline files with nanosecond timestamps,
+ * gzip decompression (zlib behind a stdio cookie) and precise damage reports; live
+ * interfaces on TPACKET_V3 with a BPF filter and 64-bit drop counters. */
 #include "probe/capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,12 @@ struct capture {
     FILE *fp; /* cookie stream for gzip/stdin, else NULL (libpcap owns its FILE) */
     uint64_t frame;
     int dlt;
+    uint32_t ts_mult;  /* tv_usec * ts_mult = nanoseconds: 1 (nano precision) or 1000 */
+    /* live */
+    capture_pkt_fn fn;
+    void *fn_ctx;
+    struct pcap_stat last;     /* libpcap's 32-bit counters at the previous capture_stats() */
+    struct capture_stats total;
 };
 
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
@@ -101,6 +110,7 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
         return NULL;
     }
     c->dlt = pcap_datalink(c->pcap);
+    c->ts_mult = 1;
     return c;
 }
 
@@ -113,7 +123,7 @@ enum capture_rc capture_next(struct capture *c, struct capture_pkt *pkt, char *e
         c->frame++;
         pkt->ts.sec = h->ts.tv_sec;
         /* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-        pkt->ts.nsec = (uint32_t)h->ts.tv_usec;
+        pkt->ts.nsec = (uint32_t)h->ts.tv_usec * c->ts_mult;
         pkt->data = data;
         pkt->caplen = h->caplen;
         pkt->wirelen = h->len;
@@ -126,6 +136,170 @@ enum capture_rc capture_next(struct capture *c, struct capture_pkt *pkt, char *e
     snprintf(err, errlen, "stopped after packet %llu: %s", (unsigned long long)c->frame,
              pcap_geterr(c->pcap));
     return CAPTURE_DAMAGED;
+}
+
+/* ---- live capture ------------------------------------------------------------------- */
+
+struct capture *capture_open_live(const struct capture_live_cfg *cfg, char *err, size_t errlen,
+                                  char *warn, size_t warnlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    struct bpf_program prog;
+    bool have_prog = false;
+    struct capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", cfg->iface);
+        return NULL;
+    }
+    warn[0] = '\0';
+    c->pcap = pcap_create(cfg->iface, perr);
+    if (!c->pcap) {
+        snprintf(err, errlen, "%s: %s", cfg->iface, perr);
+        goto bad;
+    }
+    /* Whole frames: an INVITE with several Identity headers is well over 1500 bytes
+     * on interfaces with offloads, and a cut message cannot be decoded. */
+    pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN);
+    pcap_set_promisc(c->pcap, cfg->promisc);
+    pcap_set_timeout(c->pcap, cfg->timeout_ms);
+    /* Immediate mode would wake us per packet; with TPACKET_V3 blocks are handed over
+     * when full or after the timeout, which is what a busy mirror port needs. */
+    pcap_set_immediate_mode(c->pcap, 0);
+    if (cfg->buffer_bytes)
+        pcap_set_buffer_size(c->pcap, cfg->buffer_bytes > (size_t)INT32_MAX ? INT32_MAX
+                                                                            : (int)cfg->buffer_bytes);
+    c->ts_mult = pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0 ? 1 : 1000;
+
+    int rc = pcap_activate(c->pcap);
+    if (rc < 0) {
+        const char *why = pcap_geterr(c->pcap);
+        switch (rc) {
+        case PCAP_ERROR_PERM_DENIED:
+            snprintf(err, errlen,
+                     "%s: permission denied (%s); run as root or give the binary "
+                     "cap_net_raw,cap_net_admin (see README, setcap)",
+                     cfg->iface, why);
+            break;
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            snprintf(err, errlen, "%s: no such interface (%s)", cfg->iface, why);
+            break;
+        case PCAP_ERROR_IFACE_NOT_UP:
+            snprintf(err, errlen, "%s: interface is down", cfg->iface);
+            break;
+        default:
+            snprintf(err, errlen, "%s: %s (%s)", cfg->iface, pcap_statustostr(rc), why);
+            break;
+        }
+        goto bad;
+    }
+    if (rc > 0)
+        snprintf(warn, warnlen, "%s: %s (%s)", cfg->iface, pcap_statustostr(rc), pcap_geterr(c->pcap));
+    if (pcap_get_tstamp_precision(c->pcap) != PCAP_TSTAMP_PRECISION_NANO)
+        c->ts_mult = 1000;
+#ifdef DLT_LINUX_SLL2
+    /* "any" gives cooked headers; v2 also names the interface of each packet. If the
+     * kernel or libpcap cannot, v1 stays and is decoded just as well. */
+    if (strcmp(cfg->iface, "any") == 0)
+        (void)pcap_set_datalink(c->pcap, DLT_LINUX_SLL2);
+#endif
+    c->dlt = pcap_datalink(c->pcap);
+    /* With TPACKET_V3 a blocking read waits for the kernel to retire a block, which
+     * never happens on a silent interface; we poll with our own timeout instead, so
+     * the capture thread can publish drop counters and see a stop request. */
+    if (pcap_setnonblock(c->pcap, 1, perr) != 0 || pcap_get_selectable_fd(c->pcap) < 0) {
+        snprintf(err, errlen, "%s: cannot make the capture non-blocking: %s", cfg->iface,
+                 perr[0] ? perr : "no selectable descriptor");
+        goto bad;
+    }
+    if (cfg->filter && *cfg->filter) {
+        if (pcap_compile(c->pcap, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(err, errlen, "filter '%s': %s", cfg->filter, pcap_geterr(c->pcap));
+            goto bad;
+        }
+        have_prog = true;
+        if (pcap_setfilter(c->pcap, &prog) != 0) {
+            snprintf(err, errlen, "filter '%s': %s", cfg->filter, pcap_geterr(c->pcap));
+            goto bad;
+        }
+        pcap_freecode(&prog);
+    }
+    return c;
+bad:
+    if (have_prog)
+        pcap_freecode(&prog);
+    if (c->pcap)
+        pcap_close(c->pcap);
+    free(c);
+    return NULL;
+}
+
+static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct capture *c = (struct capture *)user;
+    struct capture_pkt pkt = {
+        .ts = { .sec = h->ts.tv_sec, .nsec = (uint32_t)h->ts.tv_usec * c->ts_mult },
+        .data = data,
+        .caplen = h->caplen,
+        .wirelen = h->len,
+        .dlt = c->dlt,
+        .frame = ++c->frame,
+    };
+    c->fn(c->fn_ctx, &pkt);
+}
+
+int capture_dispatch(struct capture *c, capture_pkt_fn fn, void *ctx, int timeout_ms, char *err,
+                     size_t errlen)
+{
+    c->fn = fn;
+    c->fn_ctx = ctx;
+    struct pollfd pfd = { .fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN };
+    if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+        snprintf(err, errlen, "capture failed after packet %llu: poll: %s", (unsigned long long)c->frame,
+                 strerror(errno));
+        return -1;
+    }
+    /* Also after a timeout: a non-blocking read costs nothing when the ring is empty. */
+    int n = pcap_dispatch(c->pcap, -1, on_live_packet, (u_char *)c);
+    if (n >= 0)
+        return n;
+    if (n == PCAP_ERROR_BREAK)
+        return 0;
+    snprintf(err, errlen, "capture failed after packet %llu: %s", (unsigned long long)c->frame,
+             pcap_geterr(c->pcap));
+    return -1;
+}
+
+void capture_breakloop(struct capture *c)
+{
+    pcap_breakloop(c->pcap);
+}
+
+/* Advance a 64-bit total by the change of a 32-bit counter that may have wrapped. */
+static void add_delta(uint64_t *total, u_int *last, u_int now)
+{
+    *total += (uint32_t)(now - *last);
+    *last = now;
+}
+
+int capture_stats(struct capture *c, struct capture_stats *out)
+{
+    struct pcap_stat ps;
+    if (pcap_stats(c->pcap, &ps) != 0)
+        return -1;
+    add_delta(&c->total.received, &c->last.ps_recv, ps.ps_recv);
+    add_delta(&c->total.kernel_dropped, &c->last.ps_drop, ps.ps_drop);
+    add_delta(&c->total.if_dropped, &c->last.ps_ifdrop, ps.ps_ifdrop);
+    *out = c->total;
+    return 0;
+}
+
+int capture_linktype(int dlt)
+{
+    /* DLT_RAW's value differs between systems; in files it is always LINKTYPE_RAW (101).
+     * The other link types the probe decodes have equal DLT and LINKTYPE values. */
+    if (dlt == DLT_RAW)
+        return 101;
+    return dlt;
 }
 
 const char *capture_link_name(const struct capture *c)

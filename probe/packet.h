@@ -25,6 +25,7 @@ struct flow {
 enum pdu_flags {
     PDU_STREAM = 1 << 0, /* bytes of a reassembled TCP direction, not one datagram */
     PDU_EOF = 1 << 1,    /* the stream ends here (FIN, RST, eviction, end of input) */
+    PDU_IP_REASSEMBLED = 1 << 2, /* a UDP datagram rebuilt from IP fragments (earlier frames) */
 };
 
 /* One unit of transport payload: a UDP datagram, or all not-yet-consumed bytes of

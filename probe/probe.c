@@ -104,10 +104,11 @@ static bool gre_decode(struct slice s, uint16_t *type, struct slice *inner)
     return true;
 }
 
-static void transport(struct probe *p, const struct ip_out *ip, struct ptime ts, uint64_t frame)
+static void transport(struct probe *p, const struct ip_out *ip, struct ptime ts, uint64_t frame,
+                      bool reassembled)
 {
     struct l4_out l4;
-    struct pdu pdu = { .ts = ts, .frame = frame };
+    struct pdu pdu = { .ts = ts, .frame = frame, .flags = reassembled ? PDU_IP_REASSEMBLED : 0 };
     pdu.flow.src = ip->src;
     pdu.flow.dst = ip->dst;
     pdu.flow.proto = ip->proto;
@@ -161,6 +162,7 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
 
     struct link_out lo;
     enum link_status ls = link_decode(dlt, data, caplen, &lo);
+    bool reassembled = false; /* at any tunnel level: this frame alone is not the datagram */
     for (int depth = 0;; depth++) {
         switch (ls) {
         case LINK_OK:
@@ -185,6 +187,7 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
                 return;
             ip = whole;
             is = IP_OK;
+            reassembled = true;
         }
         switch (is) {
         case IP_OK:
@@ -202,7 +205,7 @@ void probe_frame(struct probe *p, int dlt, struct ptime ts, uint64_t frame, cons
             return;
         }
         if (ip.proto == IPPROTO_UDP_ || ip.proto == IPPROTO_TCP_) {
-            transport(p, &ip, ts, frame);
+            transport(p, &ip, ts, frame, reassembled);
             return;
         }
         if (depth == MAX_TUNNEL_DEPTH &&

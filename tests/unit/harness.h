@@ -71,6 +71,8 @@ void test_cert(void);
 void test_es256(void);
 void test_verify(void);
 void test_verifier(void);
+void test_pktq(void);
+void test_pcapng_write(void);
 void test_regressions(void);
 
 #endif

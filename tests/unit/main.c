@@ -186,6 +186,8 @@ static const struct {
     { "es256", test_es256 },
     { "verify", test_verify },
     { "verifier", test_verifier },
+    { "pktq", test_pktq },
+    { "pcapng_write", test_pcapng_write },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };

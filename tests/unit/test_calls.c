@@ -390,6 +390,32 @@ static void calls_idle(void)
     calls_free(g.t);
 }
 
+/* A call kept alive (re-INVITEs every 30 minutes) is still stored after 6 h, once,
+ * with the max-age counter; a younger one in the same table stays open. */
+static void calls_max_age(void)
+{
+    struct rig g;
+    if (!rig_init(&g, 0))
+        return;
+    const int64_t H = 3600;
+    req(&g, T0, "INVITE", "long-1", 1, NULL);
+    resp(&g, T0, 200, "long-1", 1, "INVITE");
+    req(&g, T0 + 3 * H, "INVITE", "young-1", 1, NULL);
+    uint32_t cseq = 2;
+    for (int64_t t = T0 + 1800; t <= T0 + 6 * H; t += 1800) {
+        req(&g, t, "INVITE", "long-1", cseq, NULL);
+        req(&g, t, "INVITE", "young-1", cseq++, NULL);
+        calls_expire(g.t, (struct ptime){ t, 0 });
+    }
+    CHECK_EQ_INT(g.log.n, 0); /* exactly 6 h old: not yet */
+    calls_expire(g.t, (struct ptime){ T0 + 6 * H + 61, 0 });
+    if (CHECK_EQ_INT(g.log.n, 1))
+        CHECK_EQ_STR(g.log.recs[0].call_id, "long-1");
+    CHECK_EQ_INT(g.st.v[ST_CALLS_MAX_AGE], 1);
+    CHECK_EQ_INT(calls_open(g.t), 1);
+    calls_free(g.t);
+}
+
 /* ---- Identity headers ------------------------------------------------------------------ */
 
 static char shaken_tok[2048], div_tok[2048], fp_shaken[17];
@@ -574,6 +600,7 @@ void test_calls(void)
     RUN(calls_orphans);
     RUN(calls_eviction);
     RUN(calls_idle);
+    RUN(calls_max_age);
     RUN(calls_identity_order);
     RUN(calls_identity_header_names);
     RUN(calls_identity_later_invite);
