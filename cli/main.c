@@ -111,6 +111,15 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* A numeric option value in [lo, hi], or a message saying what was expected. */
+static bool num_opt(const char *opt, long lo, long hi, const char *what, long *out)
+{
+    if (parse_long(optarg, lo, hi, out))
+        return true;
+    fprintf(stderr, "stirprobe: %s: '%s' is not %s\n", opt, optarg, what);
+    return false;
+}
+
 /* Returns 1 when c was a common option, 0 when not, -1 on a bad value (message printed). */
 static int common_opt(int c, struct pipeline_cfg *cfg)
 {
@@ -132,17 +141,13 @@ static int common_opt(int c, struct pipeline_cfg *cfg)
         cfg->x5u_connect_to[cfg->n_x5u_connect_to++] = optarg;
         return 1;
     case OPT_MAX_IAT_AGE:
-        if (!parse_long(optarg, 0, 100L * 365 * 86400, &v)) {
-            fprintf(stderr, "stirprobe: --max-iat-age: '%s' is not a number of seconds\n", optarg);
+        if (!num_opt("--max-iat-age", 0, 100L * 365 * 86400, "a number of seconds", &v))
             return -1;
-        }
         cfg->max_iat_age = v;
         return 1;
     case OPT_THREADS:
-        if (!parse_long(optarg, 1, 256, &v)) {
-            fprintf(stderr, "stirprobe: --threads: '%s' is not a number from 1 to 256\n", optarg);
+        if (!num_opt("--threads", 1, 256, "a number from 1 to 256", &v))
             return -1;
-        }
         cfg->threads = (int)v;
         return 1;
     default:
@@ -245,38 +250,28 @@ static int cmd_capture(int argc, char **argv)
         case 'w': lc.write_path = optarg; break;
         case 'p': lc.promisc = false; break;
         case 'B':
-            if (!parse_long(optarg, 1, 4095, &v)) {
-                fprintf(stderr, "stirprobe: -B: '%s' is not a size in MiB from 1 to 4095\n", optarg);
+            if (!num_opt("-B", 1, 4095, "a size in MiB from 1 to 4095", &v))
                 return 1;
-            }
             lc.buffer_mib = (size_t)v;
             break;
         case OPT_QUEUE_SIZE:
-            if (!parse_long(optarg, 1, 65536, &v)) {
-                fprintf(stderr, "stirprobe: --queue-size: '%s' is not a size in MiB from 1 to 65536\n", optarg);
+            if (!num_opt("--queue-size", 1, 65536, "a size in MiB from 1 to 65536", &v))
                 return 1;
-            }
             lc.queue_mib = (size_t)v;
             break;
         case OPT_STATS_INTERVAL:
-            if (!parse_long(optarg, 0, 86400, &v)) {
-                fprintf(stderr, "stirprobe: --stats-interval: '%s' is not a number of seconds\n", optarg);
+            if (!num_opt("--stats-interval", 0, 86400, "a number of seconds", &v))
                 return 1;
-            }
             lc.stats_interval = v;
             break;
         case OPT_DURATION:
-            if (!parse_long(optarg, 1, 100L * 365 * 86400, &v)) {
-                fprintf(stderr, "stirprobe: --duration: '%s' is not a number of seconds\n", optarg);
+            if (!num_opt("--duration", 1, 100L * 365 * 86400, "a number of seconds", &v))
                 return 1;
-            }
             lc.duration = v;
             break;
         case 'c':
-            if (!parse_long(optarg, 1, LONG_MAX, &v)) {
-                fprintf(stderr, "stirprobe: -c: '%s' is not a packet count\n", optarg);
+            if (!num_opt("-c", 1, LONG_MAX, "a packet count", &v))
                 return 1;
-            }
             lc.count = (uint64_t)v;
             break;
         case 'h':
