@@ -1,6 +1,8 @@
-/* summary: capture reading through libpcap — offline files with nanosecond timestamps,
- * gzip decompression (zlib behind a stdio cookie) and precise damage reports; live
- * interfaces on TPACKET_V3 with a BPF filter and 64-bit drop counters. */
+/* summary: capture reading — classic pcap files through libpcap with nanosecond
+ * timestamps, pcapng files through our own reader (probe/pcapng_read: libpcap refuses
+ * interfaces of different link types in one file), gzip decompression (zlib behind a
+ * stdio cookie) and precise damage reports; live interfaces on TPACKET_V3 through
+ * libpcap with a BPF filter and 64-bit drop counters. */
 #include "probe/capture.h"
 
 #include <errno.h>
@@ -14,9 +16,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "probe/pcapng_read.h"
+
 struct capture {
-    pcap_t *pcap;
-    FILE *fp; /* cookie stream for gzip/stdin, else NULL (libpcap owns its FILE) */
+    pcap_t *pcap;        /* classic pcap files and live capture */
+    struct pcapng_r *ng; /* pcapng files (pcap is NULL then) */
+    FILE *fp; /* cookie stream for gzip/stdin, or the pcapng file; NULL when libpcap
+               * opened the file itself */
+    char link_name[128]; /* pcapng: the link types of its interfaces, see capture_link_name */
     uint64_t frame;
     int dlt;
     uint32_t ts_mult;  /* tv_usec * ts_mult = nanoseconds: 1 (nano precision) or 1000 */
@@ -27,44 +34,131 @@ struct capture {
     struct capture_stats total;
 };
 
+/* A zlib stream with the first bytes already taken out to look at the file's magic:
+ * a pipe cannot be rewound, so the cookie hands them out again before the rest. */
+struct gzsrc {
+    gzFile gz;
+    unsigned char head[4];
+    size_t nhead, pos;
+};
+
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
 {
-    int n = gzread((gzFile)cookie, buf, size > (1u << 30) ? (1u << 30) : (unsigned)size);
+    struct gzsrc *g = cookie;
+    if (g->pos < g->nhead) {
+        size_t n = g->nhead - g->pos < size ? g->nhead - g->pos : size;
+        memcpy(buf, g->head + g->pos, n);
+        g->pos += n;
+        return (ssize_t)n;
+    }
+    int n = gzread(g->gz, buf, size > (1u << 30) ? (1u << 30) : (unsigned)size);
     return n < 0 ? -1 : n;
 }
 
 static int gz_close(void *cookie)
 {
-    return gzclose((gzFile)cookie) == Z_OK ? 0 : -1;
+    struct gzsrc *g = cookie;
+    int rc = gzclose(g->gz) == Z_OK ? 0 : -1;
+    free(g);
+    return rc;
 }
 
-/* zlib reads non-gzip data transparently, so stdin of either kind works unchanged. */
-static FILE *open_via_zlib(int fd, char *err, size_t errlen, const char *path)
+/* zlib reads non-gzip data transparently, so stdin of either kind works unchanged.
+ * magic receives the first 4 bytes of the (decompressed) data, zeros if shorter. */
+static FILE *open_via_zlib(int fd, char *err, size_t errlen, const char *path, unsigned char magic[4])
 {
-    gzFile gz = gzdopen(fd, "rb");
+    struct gzsrc *g = calloc(1, sizeof *g);
+    gzFile gz = g ? gzdopen(fd, "rb") : NULL;
     if (!gz) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s", path, g ? strerror(errno) : "out of memory");
+        if (!g)
+            close(fd);
+        free(g);
         return NULL;
     }
+    g->gz = gz;
     gzbuffer(gz, 1u << 17);
+    int n = gzread(gz, g->head, sizeof g->head);
+    g->nhead = n > 0 ? (size_t)n : 0;
+    memset(magic, 0, 4);
+    memcpy(magic, g->head, g->nhead);
     cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
-    FILE *fp = fopencookie(gz, "rb", io);
+    FILE *fp = fopencookie(g, "rb", io);
     if (!fp) {
-        gzclose(gz);
+        gz_close(g);
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     }
     return fp;
 }
 
-static int is_gzip(const char *path)
+/* First bytes of a file (zeros past its end); false when it cannot be opened. */
+static bool file_magic(const char *path, unsigned char m[4])
 {
-    unsigned char m[2];
+    memset(m, 0, 4);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return 0;
-    size_t n = fread(m, 1, 2, f);
+        return false;
+    if (fread(m, 1, 4, f) < 4)
+        memset(m, 0, 4); /* too short for any capture: libpcap says so */
     fclose(f);
-    return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+    return true;
+}
+
+static bool is_pcapng(const unsigned char m[4])
+{
+    return memcmp(m, "\x0a\x0d\x0d\x0a", 4) == 0;
+}
+
+/* LINKTYPE_* (file value) to the DLT_* value libpcap would report: they differ only
+ * for RAW among the link types the probe decodes (see capture_linktype). */
+static int linktype_to_dlt(uint32_t linktype)
+{
+    return linktype == 101 ? DLT_RAW : (int)linktype;
+}
+
+/* "EN10MB+LINUX_SLL2+RAW": the distinct link types of the interfaces described
+ * before the first packet, in order of appearance. */
+static void pcapng_link_name(struct capture *c)
+{
+    size_t n = pcapng_r_ifaces(c->ng), len = 0;
+    c->link_name[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        uint32_t lt = pcapng_r_linktype(c->ng, i);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = pcapng_r_linktype(c->ng, j) == lt;
+        if (seen)
+            continue;
+        char one[40];
+        const char *name = pcap_datalink_val_to_name(linktype_to_dlt(lt));
+        if (name)
+            snprintf(one, sizeof one, "%s", name);
+        else
+            snprintf(one, sizeof one, "LINKTYPE_%u", lt);
+        /* Keep room for "+..." so a cut list says it was cut. */
+        if (len + 1 + strlen(one) + 4 >= sizeof c->link_name) {
+            snprintf(c->link_name + len, sizeof c->link_name - len, "+...");
+            break;
+        }
+        len += (size_t)snprintf(c->link_name + len, sizeof c->link_name - len, "%s%s", len ? "+" : "", one);
+    }
+    if (!c->link_name[0])
+        snprintf(c->link_name, sizeof c->link_name, "none");
+}
+
+static struct capture *open_pcapng(struct capture *c, const char *path, char *err, size_t errlen)
+{
+    char why[256];
+    c->ng = pcapng_r_open(c->fp, why, sizeof why);
+    if (!c->ng) {
+        snprintf(err, errlen, "%s: not a pcap or pcapng capture (pcapng: %s)", path, why);
+        fclose(c->fp);
+        free(c);
+        return NULL;
+    }
+    c->dlt = pcapng_r_ifaces(c->ng) ? linktype_to_dlt(pcapng_r_linktype(c->ng, 0)) : -1;
+    pcapng_link_name(c);
+    return c;
 }
 
 struct capture *capture_open_file(const char *path, char *err, size_t errlen)
@@ -75,27 +169,40 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
-    if (strcmp(path, "-") == 0 || is_gzip(path)) {
+    unsigned char m[4] = { 0 };
+    bool is_stdin = strcmp(path, "-") == 0;
+    if (!is_stdin && !file_magic(path, m)) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        free(c);
+        return NULL;
+    }
+    if (is_stdin || (m[0] == 0x1f && m[1] == 0x8b)) {
         int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
             free(c);
             return NULL;
         }
-        c->fp = open_via_zlib(fd, err, errlen, path);
+        c->fp = open_via_zlib(fd, err, errlen, path, m);
         if (!c->fp) {
             free(c);
             return NULL;
         }
+        /* Every pcapng goes through our reader, whatever it arrives in. */
+        if (is_pcapng(m))
+            return open_pcapng(c, path, err, errlen);
         c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
-    } else {
-        FILE *probe = fopen(path, "rb");
-        if (!probe) {
+    } else if (is_pcapng(m)) {
+        c->fp = fopen(path, "rb");
+        if (!c->fp) {
             snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
             free(c);
             return NULL;
         }
-        fclose(probe);
+        /* A plain file needs no decompression; a bigger stdio buffer saves syscalls. */
+        setvbuf(c->fp, NULL, _IOFBF, 1u << 17);
+        return open_pcapng(c, path, err, errlen);
+    } else {
         c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
     }
     if (!c->pcap) {
@@ -116,6 +223,28 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
 
 enum capture_rc capture_next(struct capture *c, struct capture_pkt *pkt, char *err, size_t errlen)
 {
+    if (c->ng) {
+        struct pcapng_pkt p;
+        char why[256];
+        switch (pcapng_r_next(c->ng, &p, why, sizeof why)) {
+        case PCAPNG_PACKET:
+            c->frame++;
+            pkt->ts = p.ts;
+            pkt->data = p.data;
+            pkt->caplen = p.caplen;
+            pkt->wirelen = p.wirelen;
+            /* Per packet: interfaces of one pcapng may have different link types. */
+            pkt->dlt = linktype_to_dlt(p.linktype);
+            pkt->frame = c->frame;
+            return CAPTURE_PACKET;
+        case PCAPNG_EOF:
+            return CAPTURE_EOF;
+        case PCAPNG_DAMAGED:
+            break;
+        }
+        snprintf(err, errlen, "stopped after packet %llu: %s", (unsigned long long)c->frame, why);
+        return CAPTURE_DAMAGED;
+    }
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pcap, &h, &data);
@@ -302,8 +431,12 @@ int capture_linktype(int dlt)
     return dlt;
 }
 
+/* A pcapng names every distinct link type of its interfaces ("EN10MB+RAW"); the
+ * probe decodes each packet by its own interface's type. */
 const char *capture_link_name(const struct capture *c)
 {
+    if (c->ng)
+        return c->link_name;
     const char *n = pcap_datalink_val_to_name(c->dlt);
     return n ? n : "unknown";
 }
@@ -317,6 +450,11 @@ void capture_close(struct capture *c)
 {
     if (!c)
         return;
-    pcap_close(c->pcap); /* also closes the cookie FILE */
+    if (c->ng) {
+        pcapng_r_close(c->ng);
+        fclose(c->fp);
+    } else {
+        pcap_close(c->pcap); /* also closes the cookie FILE */
+    }
     free(c);
 }

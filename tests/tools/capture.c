@@ -415,6 +415,62 @@ static void pcapng_block(struct buf *out, uint32_t type, const struct buf *body,
     put32(out, total, be);
 }
 
+/* --format pcapng-multi: what libpcap refuses to read (an interface whose link type
+ * differs from the first one's), each with its own timestamp resolution. */
+static const struct {
+    enum linktype link;
+    bool ns;
+    const char *name;
+} MULTI[] = {
+    {LINK_ETH, false, "eth0"},
+    {LINK_SLL2, true, "any"},
+    {LINK_RAW, false, "tun0"},
+};
+#define NMULTI ARRAY_LEN(MULTI)
+
+static void pcapng_idb(struct buf *out, const struct capopts *o, enum linktype link, bool ns, const char *ifname)
+{
+    struct buf idb = {0};
+    put16(&idb, (uint16_t)linktype_value(link), o->be);
+    put16(&idb, 0, o->be);
+    put32(&idb, SNAPLEN, o->be);
+    pcapng_option(&idb, 2, ifname, (uint16_t)strlen(ifname), o->be); /* if_name */
+    /* if_tsresol: 10^-6 or 10^-9 seconds per timestamp unit. */
+    uint8_t res = ns ? 9 : 6;
+    pcapng_option(&idb, 9, &res, 1, o->be);
+    pcapng_option(&idb, 0, NULL, 0, o->be);
+    pcapng_block(out, 1, &idb, o->be);
+    buf_free(&idb);
+}
+
+/* A Name Resolution Block (one IPv4 record) and later an Interface Statistics Block:
+ * real captures have them, and a reader must step over them. */
+static void pcapng_nrb(struct buf *out, const struct capopts *o)
+{
+    struct buf nrb = {0};
+    static const char host[] = "sbc.stirprobe.test";
+    put16(&nrb, 1, o->be); /* nrb_record_ipv4 */
+    put16(&nrb, (uint16_t)(4 + sizeof host), o->be);
+    buf_be32(&nrb, 0xc6336407); /* 198.51.100.7 */
+    buf_put(&nrb, host, sizeof host);
+    buf_zero(&nrb, (4 - (4 + sizeof host) % 4) % 4);
+    put16(&nrb, 0, o->be); /* nrb_record_end */
+    put16(&nrb, 0, o->be);
+    pcapng_block(out, 4, &nrb, o->be);
+    buf_free(&nrb);
+}
+
+static void pcapng_isb(struct buf *out, const struct capopts *o, uint32_t ifid)
+{
+    struct buf isb = {0};
+    put32(&isb, ifid, o->be);
+    put32(&isb, 0, o->be); /* timestamp: not given */
+    put32(&isb, 0, o->be);
+    pcapng_option(&isb, 0, NULL, 0, o->be);
+    pcapng_block(out, 5, &isb, o->be);
+    buf_free(&isb);
+}
+
 static void pcapng_header(struct buf *out, const struct capopts *o)
 {
     struct buf shb = {0}, idb = {0};
@@ -427,6 +483,13 @@ static void pcapng_header(struct buf *out, const struct capopts *o)
     pcapng_option(&shb, 4, app, (uint16_t)(sizeof app - 1), o->be); /* shb_userappl */
     pcapng_option(&shb, 0, NULL, 0, o->be);                        /* opt_endofopt */
     pcapng_block(out, 0x0a0d0d0a, &shb, o->be);
+    if (o->multi) {
+        pcapng_nrb(out, o);
+        for (size_t i = 0; i < NMULTI; i++)
+            pcapng_idb(out, o, MULTI[i].link, MULTI[i].ns, MULTI[i].name);
+        buf_free(&shb);
+        return;
+    }
 
     put16(&idb, (uint16_t)linktype_value(o->link), o->be);
     put16(&idb, 0, o->be);
@@ -442,11 +505,13 @@ static void pcapng_header(struct buf *out, const struct capopts *o)
     buf_free(&idb);
 }
 
-static void pcapng_record(struct buf *out, const struct capopts *o, uint64_t ts_ns, const struct buf *fr)
+static void pcapng_record(struct buf *out, const struct capopts *o, uint32_t ifid, uint64_t ts_ns,
+                          const struct buf *fr)
 {
     struct buf epb = {0};
-    uint64_t ts = o->ns ? ts_ns : ts_ns / 1000u;
-    put32(&epb, 0, o->be); /* interface id */
+    bool ns = o->multi ? MULTI[ifid].ns : o->ns;
+    uint64_t ts = ns ? ts_ns : ts_ns / 1000u;
+    put32(&epb, ifid, o->be); /* interface id */
     put32(&epb, (uint32_t)(ts >> 32), o->be);
     put32(&epb, (uint32_t)ts, o->be);
     put32(&epb, (uint32_t)fr->n, o->be);
@@ -497,10 +562,15 @@ void capture_write(const char *path, const struct capopts *o, const struct pkt *
         bool cut = o->truncate_after >= 0 && i == (size_t)o->truncate_after;
         for (size_t k = 0; k < (cut ? 1 : nf); k++) {
             struct buf fr = {0}, rec = {0};
-            build_frame(&fr, o, local_ip, &pkts[i], &frags[k]);
+            /* pcapng-multi: packet i on interface i mod 3, all its fragments with it. */
+            uint32_t ifid = o->multi ? (uint32_t)(i % NMULTI) : 0;
+            struct capopts lo = *o;
+            if (o->multi)
+                lo.link = MULTI[ifid].link;
+            build_frame(&fr, &lo, local_ip, &pkts[i], &frags[k]);
             /* Every fragment carries the datagram's timestamp. */
             if (o->pcapng)
-                pcapng_record(&rec, o, pkts[i].ts_ns, &fr);
+                pcapng_record(&rec, o, ifid, pkts[i].ts_ns, &fr);
             else
                 pcap_record(&rec, o, pkts[i].ts_ns, &fr);
             buf_put(&out, rec.p, cut ? rec.n / 2 : rec.n);
@@ -513,6 +583,8 @@ void capture_write(const char *path, const struct capopts *o, const struct pkt *
         }
         buf_free(&ip);
     }
+    if (o->multi && o->truncate_after < 0)
+        pcapng_isb(&out, o, 1);
     if (!write_file(path, out.p, out.n))
         die("cannot write %s", path);
     buf_free(&out);

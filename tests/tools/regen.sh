@@ -66,6 +66,7 @@ fi
 
 printf 'file\tcommand\tlink type\tcovers\n' > "$M"
 
+multi='demo over 3 pcapng interfaces of different link types and resolutions (EN10MB if_tsresol=6, LINUX_SLL2 if_tsresol=9, RAW if_tsresol=6), packet i on interface i mod 3, an NRB after the SHB and an ISB at the end to be skipped; libpcap refuses it, stirprobe reads it with its own pcapng reader; tshark decodes the same 73 SIP frames as demo.pcap'
 demo='scenario demo: 12 INVITE dialogs (signed A/B/C, unsigned, UDP retransmission, CANCEL/487, TCP split+coalesced+duplicate segment, traceback leg sharing a PASSporT, compact y:, X-Identity, div+shaken, folded comma-joined rcd+shaken, bad base64url, formula-injection Call-ID) + REGISTER, OPTIONS, RTP, DNS, non-SIP junk on 5060'
 
 gen demo.pcap 'EN10MB (1)' "$demo; pcap µs little-endian (make demo)" \
@@ -80,6 +81,8 @@ gen sll2.pcap 'LINUX_SLL2 (276)' 'demo as cooked v2' \
     --scenario demo --link sll2
 gen ipv6.pcapng 'EN10MB (1)' 'demo over IPv6 (2001:db8::/32, IPv6 literals in SIP/SDP); pcapng SHB+IDB(if_tsresol=9)+EPB, ns timestamps' \
     --scenario demo --ipv6 --format pcapng --ns
+gen pcapng-multi.pcapng 'EN10MB (1) + LINUX_SLL2 (276) + RAW (101)' "$multi" \
+    --scenario demo --format pcapng-multi
 gen raw-ns-be.pcap 'RAW (101)' 'demo as raw IP; pcap ns magic, big-endian file' \
     --scenario demo --link raw --ns --be
 gen null.pcap 'NULL (0)' 'demo on BSD loopback: 4-byte AF in file (host) byte order, AF_INET=2' \

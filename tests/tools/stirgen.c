@@ -29,7 +29,9 @@ static void usage_pcap(FILE *f)
     fputs("usage: stirgen pcap [OPTIONS] OUT\n"
           "  --scenario NAME        scenario to write (default demo; known: demo, verify, tcp, flood)\n"
           "  --link L               eth (default), vlan, qinq, sll, sll2, raw, null, loop\n"
-          "  --format F             pcap (default) or pcapng\n"
+          "  --format F             pcap (default), pcapng, or pcapng-multi: packets in\n"
+          "                         rotation over 3 interfaces (EN10MB µs, LINUX_SLL2 ns,\n"
+          "                         RAW µs) plus NRB/ISB blocks to skip; --link is ignored\n"
           "  --ns                   nanosecond timestamps (else microseconds)\n"
           "  --be                   big-endian file (else little-endian)\n"
           "  --ipv6                 map every address into 2001:db8::/32\n"
@@ -89,8 +91,10 @@ int cmd_pcap(int argc, char **argv)
         case 'f':
             if (!strcmp(optarg, "pcapng"))
                 o.pcapng = true;
+            else if (!strcmp(optarg, "pcapng-multi"))
+                o.pcapng = o.multi = true;
             else if (strcmp(optarg, "pcap"))
-                die("--format: pcap or pcapng, not '%s'", optarg);
+                die("--format: pcap, pcapng or pcapng-multi, not '%s'", optarg);
             break;
         case 'n': o.ns = true; break;
         case 'b': o.be = true; break;

@@ -125,6 +125,8 @@ enum fragorder {
 struct capopts {
     enum linktype link;
     bool pcapng;
+    bool multi;           /* pcapng-multi: interfaces of different link types and
+                           * resolutions, packets in rotation over them */
     bool ns;              /* nanosecond timestamps */
     bool be;              /* big-endian file */
     bool ipv6;            /* map every address into 2001:db8::/32 */

@@ -73,6 +73,7 @@ void test_verify(void);
 void test_verifier(void);
 void test_pktq(void);
 void test_pcapng_write(void);
+void test_pcapng_read(void);
 void test_regressions(void);
 
 #endif

@@ -188,6 +188,7 @@ static const struct {
     { "verifier", test_verifier },
     { "pktq", test_pktq },
     { "pcapng_write", test_pcapng_write },
+    { "pcapng_read", test_pcapng_read },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
