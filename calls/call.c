@@ -76,6 +76,7 @@ static struct call_ident *ident_new(enum sip_hdr_id hdr, const struct ident_valu
     ci->jws[iv->token.n] = '\0';
     ci->jws_len = iv->token.n;
     ci->hdr = hdr;
+    ci->orig_in_cert = -1;
     ci->ident_flags = iv->flags;
     copy_param(iv->info, ci->info, sizeof ci->info);
     copy_param(iv->alg, ci->alg_param, sizeof ci->alg_param);
@@ -132,6 +133,60 @@ size_t call_take_identities(struct call *c, const struct sip_msg *m, struct stat
     if (c->n_idents)
         c->identities_recorded = true;
     return c->n_idents - before;
+}
+
+/* The STIR error codes of RFC 8224 §6.2.2 / ATIS-1000074's five scenarios; 403 is
+ * one of them only as "Stale Date", otherwise it is any refusal. */
+static bool stir_code(int code, struct slice phrase)
+{
+    if (code == 428 || code == 436 || code == 437 || code == 438)
+        return true;
+    if (code != 403)
+        return false;
+    for (size_t i = 0; i + 5 <= phrase.n; i++)
+        if (slice_eq_ci(slice_make(phrase.p + i, 5), "stale"))
+            return true;
+    return false;
+}
+
+static void stir_note(struct call *c, int code, const char *via, struct slice in, struct slice text)
+{
+    c->stir_error = code;
+    c->stir_error_via = via;
+    if (!slice_copy(in, c->stir_error_in, sizeof c->stir_error_in))
+        c->stir_error_in[0] = '\0';
+    size_t n = text.n < sizeof c->stir_error_text ? text.n : sizeof c->stir_error_text - 1;
+    memcpy(c->stir_error_text, text.p, n);
+    c->stir_error_text[n] = '\0';
+}
+
+void call_take_stir_feedback(struct call *c, const struct sip_msg *m, bool invite_response)
+{
+    if (c->stir_error)
+        return;
+    char code_buf[12];
+    struct slice in = m->method;
+    if (!m->is_request) {
+        int w = snprintf(code_buf, sizeof code_buf, "%d", m->status);
+        in = slice_make(code_buf, w > 0 ? (size_t)w : 0);
+    }
+    if (invite_response && stir_code(m->status, m->reason)) {
+        stir_note(c, m->status, "response", in, m->reason);
+        return;
+    }
+    for (size_t i = 0; i < m->nhdrs; i++) {
+        if (m->hdrs[i].id != SH_REASON)
+            continue;
+        struct slice v = m->hdrs[i].value, rest;
+        struct sip_reason r;
+        for (; v.n && sip_reason_next(v, &r, &rest); v = rest) {
+            bool stir = slice_eq_ci(r.protocol, "STIR"), sip = slice_eq_ci(r.protocol, "SIP");
+            if ((stir && r.cause >= 400 && r.cause < 500) || (sip && stir_code(r.cause, r.text))) {
+                stir_note(c, r.cause, stir ? "STIR" : "SIP", in, r.text);
+                return;
+            }
+        }
+    }
 }
 
 const struct call_ident *call_main_ident(const struct call *c)

@@ -34,6 +34,8 @@ struct call_ident {
     char chain_id[17];      /* passport_fingerprint of jws */
     const char *verify_result; /* interface.md label; NULL = not verified */
     const char *verify_detail;
+    int orig_in_cert;       /* the x5u certificate's TNAuthList lists numbers: 1 when they
+                             * cover orig, 0 when not; -1 SPC only or not known */
 };
 
 struct call {
@@ -64,6 +66,15 @@ struct call {
     int shaken;              /* index of the shaken PASSporT that decodes, else -1 */
     const char *verify_result; /* interface.md label; NULL = not verified */
     const char *verify_detail;
+    int orig_in_cert;        /* signer's TNAuthList lists numbers: 1 covers orig, 0 not; -1 n/a */
+
+    /* STIR error feedback from the far end (RFC 8224 §6.2.2, RFC 9410, ATIS-1000074):
+     * the first 403-Stale/428/436/437/438 answer to the INVITE, or the first Reason
+     * header carrying such a cause on any message of the dialog. */
+    int stir_error;          /* 0: none seen */
+    const char *stir_error_via; /* "response" | "STIR" | "SIP" (Reason protocol) */
+    char stir_error_in[16];  /* status code or method of the message that carried it */
+    char stir_error_text[64];
 };
 
 /* The flat per-call columns of interface.md (CSV, calls table, NDJSON), derived once. */
@@ -91,6 +102,9 @@ size_t call_take_identities(struct call *c, const struct sip_msg *m, struct stat
 
 /* The PASSporT whose columns describe the call: the shaken one, else the first. */
 const struct call_ident *call_main_ident(const struct call *c);
+
+/* Notes STIR error feedback carried by message m of the call (first one wins). */
+void call_take_stir_feedback(struct call *c, const struct sip_msg *m, bool invite_response);
 
 void call_free(struct call *c);
 

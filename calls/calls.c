@@ -106,6 +106,7 @@ static struct call *create(struct calls *t, struct key k, uint64_t h)
     c->call_id_len = n;
     c->call_id_truncated = n < k.n;
     c->shaken = -1;
+    c->orig_in_cert = -1;
     lh_insert(&t->table, &c->node, h);
     stats_inc(t->st, ST_CALLS, 1);
     return c;
@@ -174,6 +175,8 @@ struct call *calls_on_message(struct calls *t, const struct sip_msg *m, const st
                 c->ended = true;
         }
     }
+    bool invite_response = !m->is_request && slice_eq(cseq_method, "INVITE");
+    call_take_stir_feedback(c, m, invite_response);
     if (c->ended)
         ended_append(t, c);
     return c;

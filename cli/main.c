@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
     "       stirprobe capture -i IFACE [-f BPF] [OPTIONS]   live, until SIGINT/SIGTERM\n"
-    "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T]\n"
+    "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T] [REPORT OPTIONS]\n"
     "       stirprobe verify [OPTIONS] [--at TIME] [--from TN] [--pai TN] [--to TN] [--ruri TN] VALUE...\n"
     "       stirprobe --version | --help\n"
     "\n"
@@ -49,7 +49,15 @@ static const char usage[] =
     "      --duration SECS    stop after SECS seconds\n"
     "  SIGINT/SIGTERM store open calls and exit 0; SIGHUP reopens the database file\n"
     "\n"
-    "report kinds: calls stats attest failures origid chains verstat certs\n"
+    "report kinds: calls stats attest failures origid chains verstat signers certs anomalies flags\n"
+    "              feedback\n"
+    "report options:\n"
+    "      --by KEY           attest: peer | hour; verstat: verify (our verdict vs the verstat seen)\n"
+    "      --origid ID        chains: every leg of one origid, in time order\n"
+    "      --campaign-tns N   origid, flags: an origid on N or more orig TNs is a campaign (default 10)\n"
+    "      --warn-days N      certs: flag certificates expiring within N days of the last call (default 30)\n"
+    "      --window SECS      anomalies, chains, verstat: downstream-leg matching window (default 10)\n"
+    "      --max-iat-age SECS anomalies: replay when a leg is further than this from iat (default 60)\n"
     "\n"
     "exit status: 0 ok; 1 bad usage or unreadable input; 2 damaged capture (rows before it kept);\n"
     "             verify: 3 when a value does not pass\n";
@@ -75,6 +83,11 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_DURATION,
     OPT_QUEUE_SIZE,
+    OPT_BY,
+    OPT_ORIGID,
+    OPT_CAMPAIGN_TNS,
+    OPT_WARN_DAYS,
+    OPT_WINDOW,
 };
 
 static int bad_usage(const char *msg)
@@ -336,13 +349,41 @@ static int cmd_report(int argc, char **argv)
         { "json", no_argument, NULL, OPT_JSON },
         { "since", required_argument, NULL, OPT_SINCE },
         { "until", required_argument, NULL, OPT_UNTIL },
+        { "by", required_argument, NULL, OPT_BY },
+        { "origid", required_argument, NULL, OPT_ORIGID },
+        { "campaign-tns", required_argument, NULL, OPT_CAMPAIGN_TNS },
+        { "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+        { "window", required_argument, NULL, OPT_WINDOW },
+        { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct rpt_opts o = { .db_path = "stirprobe.db", .format = RPT_TABLE };
+    struct rpt_opts o = { .db_path = "stirprobe.db", .format = RPT_TABLE, RPT_DEFAULTS };
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
+        case OPT_BY:
+            o.by = optarg;
+            break;
+        case OPT_ORIGID:
+            o.origid = optarg;
+            break;
+        case OPT_CAMPAIGN_TNS:
+            if (!num_opt("--campaign-tns", 1, 1000000000L, "a count of at least 1", &o.campaign_tns))
+                return 1;
+            break;
+        case OPT_WARN_DAYS:
+            if (!num_opt("--warn-days", 0, 100000, "a number of days", &o.warn_days))
+                return 1;
+            break;
+        case OPT_WINDOW:
+            if (!num_opt("--window", 0, 86400, "a number of seconds up to 86400", &o.window_sec))
+                return 1;
+            break;
+        case OPT_MAX_IAT_AGE:
+            if (!num_opt("--max-iat-age", 0, 100L * 365 * 86400, "a number of seconds", &o.max_iat_age))
+                return 1;
+            break;
         case 'd':
             o.db_path = optarg;
             break;

@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS calls (
     verify_detail   TEXT,                  -- finer cause (e.g. 'info-x5u-mismatch', 'payload-b64')
     chain_id        TEXT,                  -- same for every leg carrying the same shaken PASSporT
     capture_id      INTEGER REFERENCES captures(id),
+    -- schema version 2 (added by ALTER TABLE on older databases, so they come last):
+    stir_error      INTEGER,               -- STIR error fed back by the far end: 403/428/436/437/438
+    stir_error_via  TEXT,                  -- 'response' (status line) | 'STIR' | 'SIP' (Reason protocol)
+    stir_error_in   TEXT,                  -- status code or method of the message that carried it
+    stir_error_text TEXT,                  -- reason phrase or Reason text=
+    orig_in_cert    INTEGER,               -- certificate lists TNs: 1 covers orig_tn, 0 not; NULL n/a
     UNIQUE (call_id, first_seen_ns)
 );
 CREATE INDEX IF NOT EXISTS calls_by_time   ON calls(first_seen_ns);
@@ -179,3 +185,159 @@ SELECT call_id, first_seen, src_ip, dst_ip, verify_result, verify_detail, attest
 FROM calls
 WHERE verify_result NOT IN ('pass', 'not-verified')
 ORDER BY first_seen;
+
+
+-- ---- analytics (schema version 2) -------------------------------------------------------
+-- Views below use the thresholds in report_settings; `stirprobe report` takes the same
+-- thresholds as options (--campaign-tns, --window, --max-iat-age, --warn-days).
+
+CREATE TABLE IF NOT EXISTS report_settings (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO report_settings VALUES
+    ('campaign_min_tns', 10),   -- an origid on at least this many orig TNs is a campaign
+    ('anomaly_window_s', 10),   -- stripping / re-signing: downstream leg within this many seconds
+    ('max_iat_age_s', 60),      -- replay: a leg this far from the PASSporT's iat
+    ('cert_warn_days', 30);     -- certificates expiring within this many days of the last call
+
+-- Numbers whose calls deserve a second look (orig TN, canonical, NANP 10-digit numbers
+-- compared with a leading 1). Users add their own rows.
+CREATE TABLE IF NOT EXISTS risk_prefixes (
+    prefix TEXT PRIMARY KEY,               -- canonical digits
+    label  TEXT NOT NULL
+);
+INSERT OR IGNORE INTO risk_prefixes VALUES
+    ('881', 'international premium / satellite'), ('882', 'international networks'),
+    ('883', 'international networks'), ('1900', 'premium rate'),
+    ('1242', 'one-ring (Bahamas)'), ('1246', 'one-ring (Barbados)'), ('1473', 'one-ring (Grenada)'),
+    ('1809', 'one-ring (Dominican Republic)'), ('1829', 'one-ring (Dominican Republic)'),
+    ('1849', 'one-ring (Dominican Republic)'), ('1876', 'one-ring (Jamaica)');
+
+-- Traceback anomalies, one row per suspicious leg:
+--   replay      a PASSporT seen on several legs, on a leg whose From/PAI or To is not its
+--               orig/dest, or more than max_iat_age_s away from its iat;
+--   stripping   an unsigned leg with the orig/dest TNs of a signed leg seen up to
+--               anomaly_window_s before it (the Identity was removed on the way);
+--   re-signing  a signed leg with the orig/dest of another PASSporT seen up to
+--               anomaly_window_s before it (a new PASSporT, attest or signer downstream).
+CREATE VIEW IF NOT EXISTS anomalies AS
+WITH s AS (SELECT (SELECT value FROM report_settings WHERE name = 'anomaly_window_s') * 1000000000 AS window_ns,
+                  (SELECT value FROM report_settings WHERE name = 'max_iat_age_s') AS iat_age),
+multi AS (SELECT chain_id FROM calls WHERE chain_id IS NOT NULL GROUP BY chain_id HAVING COUNT(*) > 1)
+SELECT 'replay' AS anomaly, c.chain_id, c.id AS call_row_id, c.call_id, c.first_seen, c.first_seen_ns,
+       c.src_ip, c.dst_ip, c.orig_tn, c.dest_tn,
+       CASE WHEN COALESCE(c.pai_tn, c.from_tn, '') <> COALESCE(c.orig_tn, '')
+                 THEN 'caller ' || COALESCE(c.pai_tn, c.from_tn, '-') || ' is not orig ' || COALESCE(c.orig_tn, '-')
+            WHEN c.to_tn IS NULL OR ';' || c.dest_tn || ';' NOT LIKE '%;' || c.to_tn || ';%'
+                 THEN 'called ' || COALESCE(c.to_tn, '-') || ' is not dest ' || COALESCE(c.dest_tn, '-')
+            ELSE 'seen ' || (c.first_seen_ns / 1000000000 - c.iat) || ' s after iat' END AS detail
+FROM calls c CROSS JOIN s
+WHERE c.chain_id IN (SELECT chain_id FROM multi)
+  AND (COALESCE(c.pai_tn, c.from_tn, '') <> COALESCE(c.orig_tn, '')
+       OR c.to_tn IS NULL OR ';' || c.dest_tn || ';' NOT LIKE '%;' || c.to_tn || ';%'
+       OR ABS(c.first_seen_ns / 1000000000 - c.iat) > s.iat_age)
+UNION ALL
+SELECT 'stripping', m.chain_id, u.id, u.call_id, u.first_seen, u.first_seen_ns, u.src_ip, u.dst_ip,
+       COALESCE(u.pai_tn, u.from_tn), u.to_tn,
+       'no Identity; signed leg ' || m.call_id || ' (' || COALESCE(m.attest, '-') || ') '
+           || ((u.first_seen_ns - m.first_seen_ns) / 1000000) || ' ms before'
+FROM calls u CROSS JOIN s
+JOIN calls m ON m.id = (SELECT c.id FROM calls c
+                        WHERE c.chain_id IS NOT NULL AND c.first_seen_ns <= u.first_seen_ns
+                          AND c.first_seen_ns >= u.first_seen_ns - s.window_ns
+                          AND c.orig_tn = COALESCE(u.pai_tn, u.from_tn)
+                          AND ';' || c.dest_tn || ';' LIKE '%;' || u.to_tn || ';%'
+                        ORDER BY c.first_seen_ns DESC, c.id DESC LIMIT 1)
+WHERE u.identity_count = 0
+UNION ALL
+SELECT 're-signing', d.chain_id, d.id, d.call_id, d.first_seen, d.first_seen_ns, d.src_ip, d.dst_ip,
+       d.orig_tn, d.dest_tn,
+       'was ' || m.chain_id || ' on ' || m.call_id || ' ' || ((d.first_seen_ns - m.first_seen_ns) / 1000000)
+           || ' ms before' || CASE WHEN COALESCE(m.attest, '') <> COALESCE(d.attest, '')
+                                   THEN '; attest ' || COALESCE(m.attest, '-') || '>' || COALESCE(d.attest, '-') ELSE '' END
+           || CASE WHEN COALESCE(m.x5u, '') <> COALESCE(d.x5u, '') THEN '; signer ' || COALESCE(m.x5u, '-') || '>' || COALESCE(d.x5u, '-') ELSE '' END
+           || CASE WHEN COALESCE(m.origid, '') <> COALESCE(d.origid, '') THEN '; origid changed' ELSE '' END
+FROM calls d CROSS JOIN s
+JOIN calls m ON m.id = (SELECT c.id FROM calls c
+                        WHERE c.chain_id IS NOT NULL AND c.chain_id <> d.chain_id
+                          AND c.first_seen_ns <= d.first_seen_ns AND c.first_seen_ns >= d.first_seen_ns - s.window_ns
+                          AND c.orig_tn = d.orig_tn AND c.dest_tn = d.dest_tn AND c.id <> d.id
+                        ORDER BY c.first_seen_ns DESC, c.id DESC LIMIT 1)
+WHERE d.chain_id IS NOT NULL;
+
+-- Fraud flags, one row per flagged call and flag.
+CREATE VIEW IF NOT EXISTS call_flags AS
+WITH c AS (SELECT id, call_id, first_seen, first_seen_ns, src_ip, attest, origid, x5u, verify_result, orig_in_cert,
+                  COALESCE(orig_tn, pai_tn, from_tn) AS tn
+           FROM calls),
+campaigns AS (SELECT origid, COUNT(DISTINCT orig_tn) AS tns FROM calls WHERE origid IS NOT NULL
+              GROUP BY origid
+              HAVING COUNT(DISTINCT orig_tn) >= (SELECT value FROM report_settings WHERE name = 'campaign_min_tns'))
+SELECT c.id AS call_row_id, c.call_id, c.first_seen, c.first_seen_ns, 'high-risk-orig' AS flag,
+       c.tn || ' in ' || r.prefix || ' (' || r.label || ')' AS detail,
+       c.src_ip, c.tn AS orig_tn, c.attest, c.origid, c.verify_result
+FROM c JOIN risk_prefixes r
+     ON substr(CASE WHEN length(c.tn) = 10 THEN '1' || c.tn ELSE c.tn END, 1, length(r.prefix)) = r.prefix
+UNION ALL
+SELECT c.id, c.call_id, c.first_seen, c.first_seen_ns, 'a-outside-tnauthlist',
+       'A-attested orig ' || c.tn || ' not in ' || COALESCE(k.tnauthlist, 'the certificate'),
+       c.src_ip, c.tn, c.attest, c.origid, c.verify_result
+FROM c LEFT JOIN certificates k ON k.x5u = c.x5u
+WHERE c.attest = 'A' AND c.orig_in_cert = 0
+UNION ALL
+SELECT c.id, c.call_id, c.first_seen, c.first_seen_ns, 'origid-many-tns',
+       'origid on ' || g.tns || ' orig TNs', c.src_ip, c.tn, c.attest, c.origid, c.verify_result
+FROM c JOIN campaigns g ON g.origid = c.origid
+UNION ALL
+SELECT c.id, c.call_id, c.first_seen, c.first_seen_ns, 'cert-expired-at-call',
+       'certificate expired ' || k.not_after, c.src_ip, c.tn, c.attest, c.origid, c.verify_result
+FROM c JOIN certificates k ON k.x5u = c.x5u
+WHERE k.not_after IS NOT NULL AND k.not_after < c.first_seen;
+
+-- Signer accountability: per service provider code (from the certificate) and per x5u host.
+CREATE VIEW IF NOT EXISTS signer_report AS
+WITH w AS (SELECT c.*, k.spc,
+                  lower(substr(substr(c.x5u, instr(c.x5u, '://') + 3), 1,
+                               instr(substr(c.x5u, instr(c.x5u, '://') + 3) || '/', '/') - 1)) AS host,
+                  c.verify_result NOT IN ('pass', 'not-verified', 'no-identity') AS failed
+           FROM calls c LEFT JOIN certificates k ON k.x5u = c.x5u
+           WHERE c.x5u IS NOT NULL),
+g AS (SELECT 'spc' AS signer_kind, spc AS signer, * FROM w WHERE spc IS NOT NULL
+      UNION ALL SELECT 'x5u-host', host, * FROM w)
+SELECT signer_kind, signer, COUNT(*) AS calls,
+       SUM(attest = 'A') AS attest_a, SUM(attest = 'B') AS attest_b, SUM(attest = 'C') AS attest_c,
+       SUM(verify_result = 'pass') AS passed, SUM(failed) AS failed,
+       (SELECT group_concat(r || ':' || n, ';') FROM
+           (SELECT g2.verify_result AS r, COUNT(*) AS n FROM g g2
+            WHERE g2.signer_kind = g.signer_kind AND g2.signer = g.signer AND g2.failed
+            GROUP BY g2.verify_result ORDER BY n DESC, r)) AS failures,
+       SUM(attest = 'A' AND (failed OR final_status IS NULL OR final_status >= 300)) AS a_failed_or_rejected,
+       COUNT(DISTINCT x5u) AS certificates
+FROM g
+GROUP BY signer_kind, signer
+ORDER BY signer_kind DESC, calls DESC, signer;
+
+-- Every certificate seen, with its use and how close it was to expiry at the last call.
+CREATE VIEW IF NOT EXISTS certificate_report AS
+SELECT k.x5u, k.status, k.subject, k.spc, k.issuer, k.not_before, k.not_after,
+       MAX(c.first_seen) AS last_call,
+       CAST(floor(julianday(k.not_after) - julianday(MAX(c.first_seen))) AS INTEGER) AS days_left,
+       COUNT(c.id) AS calls,
+       COALESCE(SUM(c.verify_result NOT IN ('pass', 'not-verified', 'no-identity')), 0) AS failures,
+       julianday(k.not_after) - julianday(MAX(c.first_seen))
+           < (SELECT value FROM report_settings WHERE name = 'cert_warn_days') AS expiring
+FROM certificates k LEFT JOIN calls c ON c.x5u = k.x5u
+GROUP BY k.x5u
+ORDER BY k.not_after, k.x5u;
+
+-- STIR error feedback seen on the wire against our own verdict (same SIP code: agree).
+CREATE VIEW IF NOT EXISTS stir_feedback AS
+SELECT id AS call_row_id, call_id, first_seen, first_seen_ns, src_ip, dst_ip, stir_error, stir_error_via,
+       stir_error_in, stir_error_text, verify_result,
+       CASE verify_result WHEN 'no-identity' THEN 428 WHEN 'bad-format' THEN 438 WHEN 'unsupported-alg' THEN 437
+            WHEN 'cert-fetch-failed' THEN 436 WHEN 'cert-invalid' THEN 437 WHEN 'cert-expired' THEN 437
+            WHEN 'cert-untrusted' THEN 437 WHEN 'bad-signature' THEN 438 WHEN 'tn-mismatch' THEN 438
+            WHEN 'stale' THEN 403 END AS our_code
+FROM calls
+WHERE stir_error IS NOT NULL;

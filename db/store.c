@@ -24,9 +24,10 @@ static const char *const stmt_sql[Q__COUNT] = {
         "INSERT INTO calls (call_id, first_seen, first_seen_ns, last_seen, last_seen_ns, src_ip, src_port,"
         " dst_ip, dst_port, transport, ip_version, ruri_tn, from_tn, to_tn, pai_tn, final_status,"
         " sip_messages, identity_header, identity_count, ppt, attest, origid, orig_tn, dest_tn, iat, x5u,"
-        " verstat, verstat_source, verify_result, verify_detail, chain_id, capture_id)"
+        " verstat, verstat_source, verify_result, verify_detail, chain_id, capture_id, stir_error,"
+        " stir_error_via, stir_error_in, stir_error_text, orig_in_cert)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,"
-        "?25,?26,?27,?28,?29,?30,?31,?32)"
+        "?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37)"
         " ON CONFLICT (call_id, first_seen_ns) DO UPDATE SET"
         " first_seen=excluded.first_seen, last_seen=excluded.last_seen, last_seen_ns=excluded.last_seen_ns,"
         " src_ip=excluded.src_ip, src_port=excluded.src_port, dst_ip=excluded.dst_ip,"
@@ -39,7 +40,9 @@ static const char *const stmt_sql[Q__COUNT] = {
         " iat=excluded.iat, x5u=excluded.x5u, verstat=excluded.verstat,"
         " verstat_source=excluded.verstat_source, verify_result=excluded.verify_result,"
         " verify_detail=excluded.verify_detail, chain_id=excluded.chain_id,"
-        " capture_id=excluded.capture_id"
+        " capture_id=excluded.capture_id, stir_error=excluded.stir_error,"
+        " stir_error_via=excluded.stir_error_via, stir_error_in=excluded.stir_error_in,"
+        " stir_error_text=excluded.stir_error_text, orig_in_cert=excluded.orig_in_cert"
         " RETURNING id",
     [Q_PASSPORTS_DELETE] = "DELETE FROM passports WHERE call_row_id = ?1",
     [Q_PASSPORT_INSERT] =
@@ -113,20 +116,35 @@ static int user_version(struct store *s, int *v)
     return 0;
 }
 
-static int create_schema(struct store *s)
+/* The schema script (every statement is IF NOT EXISTS / OR IGNORE) and this version. */
+static int install_schema(struct store *s)
 {
     char now[PTIME_ISO_LEN], sql[160];
     wall_iso(now);
-    if (exec(s, "BEGIN IMMEDIATE") || exec(s, stirprobe_schema_sql))
-        goto bad;
     snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, '%s'); PRAGMA user_version = %d",
              STORE_SCHEMA_VERSION, now, STORE_SCHEMA_VERSION);
-    if (exec(s, sql) || exec(s, "COMMIT"))
-        goto bad;
+    return exec(s, stirprobe_schema_sql) || exec(s, sql) ? -1 : 0;
+}
+
+/* A database written by an older stirprobe is brought to this schema in the same
+ * transaction: new columns by ALTER TABLE (they come last), old views dropped (their
+ * definitions may have grown), then the schema script adds the new tables and views.
+ * Calls already stored are untouched. from == 0 is a new database. */
+static int upgrade_schema(struct store *s, int from)
+{
+    static const char v2[] =
+        "ALTER TABLE calls ADD COLUMN stir_error INTEGER;"
+        "ALTER TABLE calls ADD COLUMN stir_error_via TEXT;"
+        "ALTER TABLE calls ADD COLUMN stir_error_in TEXT;"
+        "ALTER TABLE calls ADD COLUMN stir_error_text TEXT;"
+        "ALTER TABLE calls ADD COLUMN orig_in_cert INTEGER;"
+        "DROP VIEW IF EXISTS attestation_report; DROP VIEW IF EXISTS origid_report;"
+        "DROP VIEW IF EXISTS traceback_chains; DROP VIEW IF EXISTS verification_failures;";
+    if (exec(s, "BEGIN IMMEDIATE") || (from == 1 && exec(s, v2)) || install_schema(s) || exec(s, "COMMIT")) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
     return 0;
-bad:
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -147,11 +165,12 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, s->err);
         goto bad;
     }
-    if (v == 0) {
-        if (create_schema(s)) {
+    if (v < STORE_SCHEMA_VERSION && upgrade_schema(s, v)) {
+        if (v == 0)
             snprintf(err, errlen, "%s: creating schema: %s", path, s->err);
-            goto bad;
-        }
+        else
+            snprintf(err, errlen, "%s: upgrading schema %d to %d: %s", path, v, STORE_SCHEMA_VERSION, s->err);
+        goto bad;
     } else if (v > STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "%s: database schema version %d is newer than this stirprobe (%d)", path, v,
                  STORE_SCHEMA_VERSION);
@@ -446,6 +465,14 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
     bind_text(q, 29, r.verify_result);
     bind_text(q, 30, c->verify_detail);
     sqlite3_bind_int64(q, 32, capture_id);
+    if (c->stir_error) {
+        sqlite3_bind_int(q, 33, c->stir_error);
+        bind_text(q, 34, c->stir_error_via);
+        bind_text(q, 35, c->stir_error_in);
+        bind_text(q, 36, c->stir_error_text);
+    }
+    if (c->orig_in_cert >= 0)
+        sqlite3_bind_int(q, 37, c->orig_in_cert);
 
     int rc = sqlite3_step(q);
     int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;

@@ -15,7 +15,7 @@
 #include "common/stats.h"
 #include "verifier/verifier.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BATCH 2000
 
 struct store;

@@ -214,3 +214,58 @@ bool sip_verstat(struct slice value, struct slice *verstat)
     }
     return false;
 }
+
+/* End of a quoted-string starting at v.p[i] == '"' (index after the closing quote,
+ * or v.n when it never closes); backslash escapes the next byte (RFC 3261 §25.1). */
+static size_t quoted_end(struct slice v, size_t i)
+{
+    for (i++; i < v.n; i++) {
+        if (v.p[i] == '\\')
+            i++;
+        else if (v.p[i] == '"')
+            return i + 1;
+    }
+    return v.n;
+}
+
+bool sip_reason_next(struct slice value, struct sip_reason *r, struct slice *rest)
+{
+    /* The reason-value ends at the first comma outside quotes. */
+    size_t end = 0;
+    while (end < value.n && value.p[end] != ',')
+        end = value.p[end] == '"' ? quoted_end(value, end) : end + 1;
+    *rest = end < value.n ? slice_from(value, end + 1) : slice_make(value.p + value.n, 0);
+    struct slice v = slice_trim(slice_make(value.p, end));
+
+    size_t semi = 0;
+    while (semi < v.n && v.p[semi] != ';')
+        semi++;
+    r->protocol = slice_trim(slice_make(v.p, semi));
+    r->cause = -1;
+    r->text = SLICE_NULL;
+    if (r->protocol.n == 0)
+        return false;
+
+    size_t i = semi;
+    while (i < v.n) {
+        i++; /* past ';' */
+        size_t start = i;
+        while (i < v.n && v.p[i] != ';')
+            i = v.p[i] == '"' ? quoted_end(v, i) : i + 1;
+        struct slice param = slice_trim(slice_make(v.p + start, i - start));
+        size_t eq = slice_find(param, '=');
+        if (eq >= param.n)
+            continue;
+        struct slice name = slice_trim(slice_make(param.p, eq));
+        struct slice val = slice_trim(slice_from(param, eq + 1));
+        uint64_t n;
+        if (slice_eq_ci(name, "cause") && r->cause < 0 && slice_to_u64(val, 999, &n)) {
+            r->cause = (int)n;
+        } else if (slice_eq_ci(name, "text") && !r->text.p) {
+            if (val.n >= 2 && val.p[0] == '"' && val.p[val.n - 1] == '"')
+                val = slice_sub(val, 1, val.n - 2);
+            r->text = val;
+        }
+    }
+    return true;
+}

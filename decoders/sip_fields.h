@@ -39,4 +39,16 @@ size_t sip_uri_tn(struct slice uri, char *out, size_t cap);
  * in the user part, as a URI parameter or as a header parameter. */
 bool sip_verstat(struct slice value, struct slice *verstat);
 
+/* One reason-value of a Reason header (RFC 3326; STIR protocol, RFC 8224 §13.2):
+ * "STIR ;cause=436 ;text=\"Bad Identity Info\"". protocol is the token before the
+ * parameters, cause the numeric cause (-1 when absent or not a number), text the
+ * text parameter without its quotes. *rest is what follows the next comma outside
+ * a quoted string. Returns false when value holds no protocol token. */
+struct sip_reason {
+    struct slice protocol;
+    int cause;
+    struct slice text;
+};
+bool sip_reason_next(struct slice value, struct sip_reason *r, struct slice *rest);
+
 #endif

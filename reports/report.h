@@ -15,7 +15,16 @@ struct rpt_opts {
     enum rpt_format format;
     const char *since; /* ISO 8601 or NULL */
     const char *until;
+    const char *by;     /* --by: attest peer|hour, verstat verify; NULL: none */
+    const char *origid; /* chains --origid: the legs of one originating point */
+    long campaign_tns;  /* origid/flags: a campaign is an origid on this many orig TNs */
+    long warn_days;     /* certs: flag certificates expiring within this many days */
+    long window_sec;    /* anomalies/chains/verstat: downstream-leg matching window */
+    long max_iat_age;   /* anomalies: replay when a leg is this far from iat */
 };
+
+/* The defaults of the thresholds (the same as db/schema.sql's report_settings). */
+#define RPT_DEFAULTS .campaign_tns = 10, .warn_days = 30, .window_sec = 10, .max_iat_age = 60
 
 /* Runs report `kind` to out. Returns 0, or 1 with a message on stderr (bad kind,
  * missing database, bad time). */

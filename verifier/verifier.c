@@ -514,6 +514,11 @@ static void verify_ident(struct verifier *v, const struct job *j, struct call_id
         set(id, "cert-fetch-failed", why ? why : e ? e->error : "out-of-memory");
         return;
     }
+    /* Whether the signer may speak for this number at all, whatever the verdict: the
+     * fraud view wants A-attested calls from numbers outside the certificate. */
+    const struct tnauth *tn = &cert_chain_info(e->chain)->tnauth;
+    if (tn->n_range || tn->n_tn)
+        id->orig_in_cert = pp->orig_tn[0] && tnauth_covers(tn, pp->orig_tn);
     const char *detail;
     const char *label = chain_verdict(v, e, sip->packet_sec, &detail);
     if (label) {
@@ -561,6 +566,7 @@ static void verify_call(struct verifier *v, const struct job *j)
     const struct call_ident *main_id = call_main_ident(c);
     c->verify_result = main_id->verify_result;
     c->verify_detail = main_id->verify_detail;
+    c->orig_in_cert = main_id->orig_in_cert;
 }
 
 static void release(struct verifier *v, struct job *j)

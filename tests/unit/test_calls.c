@@ -32,6 +32,8 @@ struct rec {
     char attest[4], origid[PPT_STR], orig_tn[PPT_STR], chain_id[20], verify_result[32];
     char dest_tn[PPT_MAX_DEST * (PPT_STR + 1) + 1];
     int64_t iat;
+    int stir_error;
+    char stir_via[16], stir_in[16], stir_text[64];
 };
 
 struct done_log {
@@ -86,6 +88,10 @@ static void on_done(void *ctx, struct call *c)
     copy_or_null(r->orig_tn, sizeof r->orig_tn, row.orig_tn);
     copy_or_null(r->chain_id, sizeof r->chain_id, row.chain_id);
     copy_or_null(r->verify_result, sizeof r->verify_result, row.verify_result);
+    r->stir_error = c->stir_error;
+    copy_or_null(r->stir_via, sizeof r->stir_via, c->stir_error_via);
+    memcpy(r->stir_in, c->stir_error_in, sizeof r->stir_in);
+    memcpy(r->stir_text, c->stir_error_text, sizeof r->stir_text);
     call_free(c);
 }
 
@@ -163,6 +169,78 @@ static struct call *resp(struct rig *g, int64_t sec, int code, const char *cid, 
              "\r\n",
              code, cid, cseq, method, cid, cseq, method);
     return feed(g, sec, text);
+}
+
+/* A response with its own reason phrase and extra header lines. */
+static struct call *resp_x(struct rig *g, int64_t sec, int code, const char *phrase, const char *cid, unsigned cseq,
+                           const char *method, const char *extra)
+{
+    snprintf(text, sizeof text,
+             "SIP/2.0 %d %s\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s%u%s\r\n"
+             "From: <sip:+12155550121@example.com;user=phone>;tag=a1\r\n"
+             "To: <sip:+12155550131@example.com;user=phone>;tag=b2\r\n"
+             "Call-ID: %s\r\n"
+             "CSeq: %u %s\r\n"
+             "%s"
+             "Content-Length: 0\r\n"
+             "\r\n",
+             code, phrase, cid, cseq, method, cid, cseq, method, extra ? extra : "");
+    return feed(g, sec, text);
+}
+
+/* STIR error feedback: a 43x (or 403 Stale Date) answer to the INVITE, or a Reason
+ * header with protocol STIR, or SIP with a STIR cause, on any message; first one wins. */
+static void calls_stir_feedback(void)
+{
+    struct rig g;
+    if (!rig_init(&g, 0))
+        return;
+    req(&g, T0, "INVITE", "fb-438", 1, NULL);
+    resp_x(&g, T0, 438, "Invalid Identity Header", "fb-438", 1, "INVITE", NULL);
+    req(&g, T0 + 1, "INVITE", "fb-403", 1, NULL);
+    resp_x(&g, T0 + 1, 403, "Forbidden", "fb-403", 1, "INVITE", NULL);
+    req(&g, T0 + 2, "INVITE", "fb-stale", 1, NULL);
+    resp_x(&g, T0 + 2, 403, "Stale Date", "fb-stale", 1, "INVITE", NULL);
+    req(&g, T0 + 3, "INVITE", "fb-200", 1, NULL);
+    resp_x(&g, T0 + 3, 200, "OK", "fb-200", 1, "INVITE",
+           "Reason: Q.850;cause=16, STIR;cause=437;text=\"Unsupported Credential\"\r\n");
+    resp_x(&g, T0 + 3, 200, "OK", "fb-200", 1, "INVITE", "Reason: STIR;cause=438\r\n"); /* first wins */
+    req(&g, T0 + 4, "INVITE", "fb-bye", 1, NULL);
+    resp_x(&g, T0 + 4, 200, "OK", "fb-bye", 1, "INVITE", NULL);
+    req(&g, T0 + 5, "BYE", "fb-bye", 2, "Reason: SIP;cause=436;text=\"Bad Identity Info\"\r\n");
+    req(&g, T0 + 6, "INVITE", "fb-sip200", 1, NULL);
+    resp_x(&g, T0 + 6, 200, "OK", "fb-sip200", 1, "INVITE", "Reason: SIP;cause=200\r\n"); /* not STIR */
+    resp_x(&g, T0 + 6, 438, "Invalid Identity Header", "fb-sip200", 1, "BYE", NULL); /* not the INVITE's */
+    calls_finish_all(g.t);
+    if (!CHECK_EQ_INT(g.log.n, 6))
+        goto out;
+    for (int i = 0; i < g.log.n; i++) {
+        const struct rec *r = &g.log.recs[i];
+        if (!strcmp(r->call_id, "fb-438")) {
+            CHECK_EQ_INT(r->stir_error, 438);
+            CHECK_EQ_STR(r->stir_via, "response");
+            CHECK_EQ_STR(r->stir_in, "438");
+            CHECK_EQ_STR(r->stir_text, "Invalid Identity Header");
+        } else if (!strcmp(r->call_id, "fb-403") || !strcmp(r->call_id, "fb-sip200")) {
+            CHECK_EQ_INT(r->stir_error, 0);
+            CHECK_EQ_STR(r->stir_via, "(null)");
+        } else if (!strcmp(r->call_id, "fb-stale")) {
+            CHECK_EQ_INT(r->stir_error, 403);
+            CHECK_EQ_STR(r->stir_text, "Stale Date");
+        } else if (!strcmp(r->call_id, "fb-200")) {
+            CHECK_EQ_INT(r->stir_error, 437);
+            CHECK_EQ_STR(r->stir_via, "STIR");
+            CHECK_EQ_STR(r->stir_in, "200");
+            CHECK_EQ_STR(r->stir_text, "Unsupported Credential");
+        } else if (CHECK_EQ_STR(r->call_id, "fb-bye")) {
+            CHECK_EQ_INT(r->stir_error, 436);
+            CHECK_EQ_STR(r->stir_via, "SIP");
+            CHECK_EQ_STR(r->stir_in, "BYE");
+        }
+    }
+out:
+    calls_free(g.t);
 }
 
 static void calls_basic_dialog(void)
@@ -592,6 +670,7 @@ static void calls_identity_over_cap(void)
 void test_calls(void)
 {
     RUN(calls_basic_dialog);
+    RUN(calls_stir_feedback);
     RUN(calls_retransmission);
     RUN(calls_auth_challenge);
     RUN(calls_busy);

@@ -158,6 +158,36 @@ static void fields_verstat(void)
     CHECK(!sip_verstat(SLICE_NULL, &vs));
 }
 
+static void fields_reason(void)
+{
+    struct sip_reason r;
+    struct slice rest;
+    struct slice v = slice_cstr("STIR ;cause=436 ;text=\"Bad, \\\"Identity\\\" Info\", Q.850;cause=16, SIP;cause=abc");
+    CHECK(sip_reason_next(v, &r, &rest));
+    CHECK_SLICE_STR(r.protocol, "STIR");
+    CHECK_EQ_INT(r.cause, 436);
+    CHECK_SLICE_STR(r.text, "Bad, \\\"Identity\\\" Info");
+    CHECK(sip_reason_next(rest, &r, &rest));
+    CHECK_SLICE_STR(r.protocol, "Q.850");
+    CHECK_EQ_INT(r.cause, 16);
+    CHECK(r.text.p == NULL);
+    CHECK(sip_reason_next(rest, &r, &rest));
+    CHECK_SLICE_STR(r.protocol, "SIP");
+    CHECK_EQ_INT(r.cause, -1); /* not a number */
+    CHECK_EQ_INT(rest.n, 0);
+
+    CHECK(sip_reason_next(slice_cstr("SIP;cause=438;text=\"Invalid Identity Header\""), &r, &rest));
+    CHECK_EQ_INT(r.cause, 438);
+    CHECK_SLICE_STR(r.text, "Invalid Identity Header");
+    CHECK(sip_reason_next(slice_cstr("STIR;cause=4380000000000"), &r, &rest));
+    CHECK_EQ_INT(r.cause, -1);
+    CHECK(sip_reason_next(slice_cstr("STIR;text=\"never closed, cause=437"), &r, &rest));
+    CHECK_EQ_INT(r.cause, -1);
+    CHECK_EQ_INT(rest.n, 0);
+    CHECK(!sip_reason_next(slice_cstr(" ;cause=436"), &r, &rest));
+    CHECK(!sip_reason_next(SLICE_NULL, &r, &rest));
+}
+
 void test_sip_fields(void)
 {
     RUN(fields_cseq);
@@ -166,4 +196,5 @@ void test_sip_fields(void)
     RUN(fields_tn_canon);
     RUN(fields_uri_tn);
     RUN(fields_verstat);
+    RUN(fields_reason);
 }
