@@ -338,6 +338,12 @@ SELECT id AS call_row_id, call_id, first_seen, first_seen_ns, src_ip, dst_ip, st
        CASE verify_result WHEN 'no-identity' THEN 428 WHEN 'bad-format' THEN 438 WHEN 'unsupported-alg' THEN 437
             WHEN 'cert-fetch-failed' THEN 436 WHEN 'cert-invalid' THEN 437 WHEN 'cert-expired' THEN 437
             WHEN 'cert-untrusted' THEN 437 WHEN 'bad-signature' THEN 438 WHEN 'tn-mismatch' THEN 438
-            WHEN 'stale' THEN 403 END AS our_code
+            WHEN 'stale' THEN 403 END AS our_code,
+       CASE WHEN verify_result = 'not-verified' THEN 'n/a'
+            WHEN stir_error = CASE verify_result WHEN 'no-identity' THEN 428 WHEN 'bad-format' THEN 438
+                 WHEN 'unsupported-alg' THEN 437 WHEN 'cert-fetch-failed' THEN 436 WHEN 'cert-invalid' THEN 437
+                 WHEN 'cert-expired' THEN 437 WHEN 'cert-untrusted' THEN 437 WHEN 'bad-signature' THEN 438
+                 WHEN 'tn-mismatch' THEN 438 WHEN 'stale' THEN 403 END THEN 'agree'
+            ELSE 'disagree' END AS agreement
 FROM calls
 WHERE stir_error IS NOT NULL;

@@ -199,8 +199,7 @@ static const char sql_flags[] =
 
 static const char sql_feedback[] =
     "SELECT call_id, first_seen, src_ip, dst_ip, stir_error, stir_error_via AS via, stir_error_in AS carried_in,"
-    " stir_error_text AS text, verify_result, our_code,"
-    " CASE WHEN our_code IS NULL THEN 'n/a' WHEN our_code = stir_error THEN 'agree' ELSE 'disagree' END AS agreement"
+    " stir_error_text AS text, verify_result, our_code, agreement"
     " FROM stir_feedback WHERE " WINDOW " ORDER BY first_seen_ns, call_id";
 
 /* Counters of the captures whose packets fall in the window. */

@@ -16,7 +16,8 @@
 #                                        (`stirgen pki --add`: existing keys and
 #                                        certificates are kept) and the verify
 #                                        capture: tests/pcaps/verify.{pcap,csv,passports.tsv}
-#                                        and its MANIFEST line; nothing else changes.
+#                                        and its MANIFEST line, and the analytics capture
+#                                        (tests/pcaps/analytics.*); nothing else changes.
 set -eu
 
 only_verify=false
@@ -49,15 +50,20 @@ verify='scenario verify (issue 5): one SIP/UDP call per PASSporT verification ca
 gen_verify() {
     gen verify.pcap 'EN10MB (1)' "$verify" --scenario verify
 }
+analytics='scenario analytics (issue 6): 38 calls over three hours: a 3-hop traceback chain, an Identity stripped on leg 2, a call re-signed downstream (attest A>B), a PASSporT replayed twice, a 12-number origid campaign with high-risk prefixes, STIR error feedback (438/436/403 responses, Reason STIR in 200, Reason SIP in BYE), TNAuthList/expired/expiring certificates, declined and unanswered A calls, downstream verstat; facts every report must show in analytics.expect.tsv; run by tests/analytics.sh'
+gen_analytics() {
+    gen analytics.pcap 'EN10MB (1)' "$analytics" --scenario analytics
+}
 
 if $only_verify; then
     "$G" pki --add tests/pki
     if [ -f "$M" ]; then
-        awk -F '\t' '$1 != "verify.pcap"' "$M" > "$M.tmp" && mv "$M.tmp" "$M"
+        awk -F '\t' '$1 != "verify.pcap" && $1 != "analytics.pcap"' "$M" > "$M.tmp" && mv "$M.tmp" "$M"
     else
         printf 'file\tcommand\tlink type\tcovers\n' > "$M"
     fi
     gen_verify
+    gen_analytics
     echo "regen.sh --verify-only: done"
     exit 0
 fi
@@ -115,5 +121,6 @@ gen tcp-ipv6.pcapng 'EN10MB (1)' 'the tcp scenario over IPv6; pcapng µs' \
 # it to build/flood/ with `stirgen pcap --scenario flood --seed 7`.
 
 gen_verify
+gen_analytics
 
 echo "regen.sh: done; verify with tests/tools/check-outputs.sh"

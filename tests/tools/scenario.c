@@ -7,6 +7,7 @@
  * nanoseconds to microseconds instead of truncating shows up in first_seen. */
 #include "stirgen.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,8 @@ struct dlg {
     unsigned nbranch;
     uint16_t media_uac, media_uas;
     struct msg invite;   /* kept for retransmission */
+    const char *final_extra; /* header lines added to final responses to the INVITE */
+    const char *bye_extra;   /* header lines added to the BYE */
 };
 
 /* ---- packets -------------------------------------------------------------- */
@@ -247,6 +250,8 @@ static void build_request(struct msg *m, struct dlg *d, const char *method, bool
     to_hdr(&m->text, d, to_tag);
     buf_printf(&m->text, "%s: %s\r\n", hn(d, "Call-ID"), d->call_id);
     buf_printf(&m->text, "CSeq: %u %s\r\n", cseq, method);
+    if (!strcmp(method, "BYE") && d->bye_extra)
+        buf_str(&m->text, d->bye_extra);
     finish(&m->text, d, NULL);
     ref_request(&m->ref, d, method, cseq, method);
 }
@@ -268,6 +273,8 @@ static void build_response(struct msg *m, struct dlg *d, int code, const char *r
         contact_uri(c, d, false);
         buf_printf(&m->text, "%s: <%s>\r\n", hn(d, "Contact"), c);
     }
+    if (invite && code >= 200 && d->final_extra)
+        buf_str(&m->text, d->final_extra);
     if (invite && code >= 200 && code < 300)
         sdp(&body, d, false);
     finish(&m->text, d, &body);
@@ -1810,9 +1817,30 @@ static void vhdr_selfcheck(struct scen *s, const struct vcase *c, const struct v
         die("scenario bug: %s: iat skew %lld contradicts label %s", c->call_id, skew, e);
 }
 
+/* What a call may do beyond a verify case (analytics scenario). */
+struct vext {
+    const struct step *flow;          /* NULL: FLOW_VERIFY */
+    size_t nflow;
+    const char *reuse_ident;          /* send this Identity value instead of c->h ... */
+    const struct call_truth *reuse;   /* ... whose PASSporT truth is this call's */
+    const char *final_extra, *bye_extra;
+};
+
+static char *vcall_ex(struct scen *s, int no, uint64_t start, const struct vcase *c, struct ep uac, struct ep uas,
+                      const struct vext *x);
+
 /* Builds one case's call; returns its first Identity header value (malloc'd). */
 static char *vcall(struct scen *s, int no, uint64_t start, const struct vcase *c, struct ep uac, struct ep uas)
 {
+    return vcall_ex(s, no, start, c, uac, uas, NULL);
+}
+
+static char *vcall_ex(struct scen *s, int no, uint64_t start, const struct vcase *c, struct ep uac, struct ep uas,
+                      const struct vext *x)
+{
+    static const struct vext none;
+    if (!x)
+        x = &none;
     struct dlg d;
     struct call_truth t = {.call_id = c->call_id};
     char h[64];
@@ -1848,13 +1876,42 @@ static char *vcall(struct scen *s, int no, uint64_t start, const struct vcase *c
         free(tok);
     }
     t.nhdr = c->nh;
-    if (c->nh)
+    if (x->reuse_ident) {
+        buf_printf(&d.ident, "Identity: %s\r\n", x->reuse_ident);
+        first = xstrdup(x->reuse_ident);
+        snprintf(t.attest, sizeof t.attest, "%s", x->reuse->attest);
+        snprintf(t.origid, sizeof t.origid, "%s", x->reuse->origid);
+        snprintf(t.orig_tn, sizeof t.orig_tn, "%s", x->reuse->orig_tn);
+        snprintf(t.dest_tn, sizeof t.dest_tn, "%s", x->reuse->dest_tn);
+        snprintf(t.x5u, sizeof t.x5u, "%s", x->reuse->x5u);
+        snprintf(t.ppt, sizeof t.ppt, "%s", x->reuse->ppt);
+        memcpy(t.chain_id, x->reuse->chain_id, sizeof t.chain_id);
+        t.iat = x->reuse->iat;
+        t.has_shaken = x->reuse->has_shaken;
+        t.nhdr = 1;
+        snprintf(t.hdr[0].ppt, sizeof t.hdr[0].ppt, "%s", "shaken");
+        snprintf(t.hdr[0].result, sizeof t.hdr[0].result, "%s", c->expect);
+    }
+    if (c->nh || x->reuse_ident)
         snprintf(t.identity_header, sizeof t.identity_header, "Identity");
     tn_canon(d.ruri, t.ruri_tn, sizeof t.ruri_tn);
     tn_canon(d.from, t.from_tn, sizeof t.from_tn);
     tn_canon(d.to, t.to_tn, sizeof t.to_tn);
     tn_canon(d.pai, t.pai_tn, sizeof t.pai_tn);
-    run_flow(&d, start, FLOW_VERIFY, ARRAY_LEN(FLOW_VERIFY));
+    const char *vs = d.pai[0] ? strstr(d.pai, ";verstat=") : NULL;
+    if (vs) {
+        vs += strlen(";verstat=");
+        snprintf(t.verstat, sizeof t.verstat, "%.*s", (int)strcspn(vs, ";@>"), vs);
+    }
+    d.final_extra = x->final_extra;
+    d.bye_extra = x->bye_extra;
+    const struct step *flow = x->flow ? x->flow : FLOW_VERIFY;
+    size_t nflow = x->flow ? x->nflow : ARRAY_LEN(FLOW_VERIFY);
+    for (size_t k = 0; k < nflow; k++)
+        if (flow[k].kind == S_RESP && flow[k].code >= 200 && !t.final_status)
+            t.final_status = flow[k].code;
+    t.start_us = start;
+    run_flow(&d, start, flow, nflow);
     add_truth(s, &t);
     dlg_free(&d);
     return first;
@@ -2028,6 +2085,333 @@ static void verify_scenario(struct scen *s)
 #undef O
 #undef D
 
+/* ---- the analytics scenario (issue 6) ----------------------------------------------
+ *
+ * Calls over three hours built so that every report has something to find: a
+ * three-hop traceback chain, an Identity stripped on the second leg, a call
+ * re-signed downstream, one PASSporT replayed twice, a twelve-number robocall
+ * campaign with high-risk prefixes, STIR error feedback in responses and Reason
+ * headers, certificate faults, A-attested calls rejected or unanswered, and
+ * verstat stamped downstream that agrees or disagrees with the verdict.  What the
+ * reports must show is stated in NAME.expect.tsv: counts of the calls planned
+ * here (attestation mix, signers, origids) and the anomalies, flags and feedback
+ * rows the author put in. */
+
+#define H_TERM IP(192, 0, 2, 20)   /* third hop of the traceback chain */
+
+static void expect(struct scen *s, const char *report, const char *key, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void expect(struct scen *s, const char *report, const char *key, const char *col, const char *fmt, ...)
+{
+    char v[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    buf_printf(&s->expect, "%s\t%s\t%s\t%s\n", report, key, col, v);
+}
+
+struct acase {
+    const char *call_id;
+    uint64_t start_us;
+    struct ep uac, uas;
+    const char *orig, *dest;      /* PAI/From and To/R-URI numbers */
+    const char *verstat;          /* stamped on PAI, NULL: none */
+    const char *signer, *x5u;     /* NULL signer: unsigned (or reuse) */
+    const char *attest, *origid;
+    enum mangle mg;
+    int iat_delta;
+    const char *expect;           /* verify_result */
+};
+
+static char *acall(struct scen *s, int no, const struct acase *a, const struct vext *x)
+{
+    static char from[8][160], to[8][160], pai[8][200], ruri[8][40];
+    static int slot;
+    slot = (slot + 1) % 8;
+    snprintf(from[slot], sizeof from[slot], "\"Caller\" <sip:+%s@orig.example.net;user=phone>", a->orig);
+    snprintf(to[slot], sizeof to[slot], "<sip:+%s@term.example.net;user=phone>", a->dest);
+    snprintf(ruri[slot], sizeof ruri[slot], "+%s", a->dest);
+    if (a->verstat)
+        snprintf(pai[slot], sizeof pai[slot], "<sip:+%s;verstat=%s@orig.example.net;user=phone>", a->orig,
+                 a->verstat);
+    else
+        snprintf(pai[slot], sizeof pai[slot], "<sip:+%s@orig.example.net;user=phone>", a->orig);
+    struct vcase c = {a->call_id, a->expect, ruri[slot], from[slot], to[slot], pai[slot], a->iat_delta, {{0}}, 0};
+    if (a->signer) {
+        c.h[0] = (struct vhdr){a->signer,
+                               {.ppt = "shaken", .x5u = a->x5u, .attest = a->attest, .origid = a->origid,
+                                .orig = a->orig, .dest = {a->dest}},
+                               a->mg, a->expect};
+        c.nh = 1;
+    }
+    return vcall_ex(s, no, a->start_us, &c, a->uac, a->uas, x);
+}
+
+static const struct step FLOW_ANALYTICS_BYE[] = {
+    {0, S_INVITE, 0, NULL}, {2, S_RESP, 100, "Trying"}, {300, S_RESP, 200, "OK"},
+    {305, S_ACK, 0, NULL},  {2000, S_BYE, 0, NULL},     {2003, S_RESP_BYE, 0, NULL},
+};
+#define FLOW_REJECT(name, code, phrase)                                                                   \
+    static const struct step name[] = {                                                                   \
+        {0, S_INVITE, 0, NULL}, {2, S_RESP, 100, "Trying"}, {40, S_RESP, code, phrase}, {42, S_ACK, 0, NULL}, \
+    }
+FLOW_REJECT(FLOW_438, 438, "Invalid Identity Header");
+FLOW_REJECT(FLOW_436, 436, "Bad Identity Info");
+FLOW_REJECT(FLOW_403_STALE, 403, "Stale Date");
+FLOW_REJECT(FLOW_603, 603, "Decline");
+static const struct step FLOW_UNANSWERED[] = {
+    {0, S_INVITE, 0, NULL}, {2, S_RESP, 100, "Trying"}, {30, S_RESP, 180, "Ringing"},
+};
+#define FLOW(f) .flow = f, .nflow = ARRAY_LEN(f)
+
+#define SEC(x) ((uint64_t)(x) * 1000000u)
+#define OG(n) "a0a0a0a0-0000-4000-8000-00000000000" #n /* one origid per group */
+
+static void analytics_scenario(struct scen *s)
+{
+    struct ep orig = {H_ORIG, 5060}, sbc = {H_SBC, 5060}, next = {H_NEXT, 5060}, term = {H_TERM, 5060};
+    struct ep evil = {H_EVIL, 5060}, pbx = {H_PBX, 5060};
+    const char *A = CERTS "sp-a.pem", *B = CERTS "sp-b.pem";
+    int no = 0x60;
+    char *id;
+    struct call_truth t1;
+
+    /* G1: one PASSporT on three hops; the last network stamps verstat (agrees). */
+    struct acase g1 = {"an-chain-leg1@orig.example.net", SEC(10), orig, sbc, "12025550111", "12025550222", NULL,
+                       "sp-a", A, "A", OG(1), MG_NONE, 0, "pass"};
+    id = acall(s, no++, &g1, NULL);
+    t1 = s->calls[s->ncalls - 1];
+    struct acase g1b = {"an-chain-leg2@sbc.example.net", SEC(10) + 40000, sbc, next, "12025550111", "12025550222",
+                        NULL, NULL, NULL, NULL, NULL, MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g1b, &(struct vext){.reuse_ident = id, .reuse = &t1}));
+    struct acase g1c = {"an-chain-leg3@next.example.net", SEC(10) + 80000, next, term, "12025550111", "12025550222",
+                        "TN-Validation-Passed", NULL, NULL, NULL, NULL, MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g1c, &(struct vext){.reuse_ident = id, .reuse = &t1}));
+    free(id);
+    expect(s, "chains", t1.chain_id, "legs", "3");
+    expect(s, "chains", t1.chain_id, "path", "203.0.113.5>198.51.100.7>192.0.2.10>192.0.2.20");
+    expect(s, "chains", t1.chain_id, "span_ms", "80.0");
+    expect(s, "chains", t1.chain_id, "replay", "0");
+
+    /* G2: the second leg arrives without Identity; downstream can't validate. */
+    struct acase g2 = {"an-strip-leg1@orig.example.net", SEC(30), orig, sbc, "12025550121", "12025550232", NULL,
+                       "sp-a", A, "A", OG(2), MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g2, NULL));
+    struct call_truth t2 = s->calls[s->ncalls - 1];
+    struct acase g2b = {"an-strip-leg2@sbc.example.net", SEC(30) + 30000, sbc, next, "12025550121", "12025550232",
+                        "No-TN-Validation", NULL, NULL, NULL, NULL, MG_NONE, 0, "no-identity"};
+    free(acall(s, no++, &g2b, NULL));
+    expect(s, "anomalies", "an-strip-leg2@sbc.example.net", "anomaly", "stripping");
+    expect(s, "anomalies", "an-strip-leg2@sbc.example.net", "chain_id", "%s", t2.chain_id);
+    expect(s, "chains", t2.chain_id, "stripped", "1");
+
+    /* G3: re-signed downstream by another provider, attest lowered, new origid. */
+    struct acase g3 = {"an-resign-leg1@orig.example.net", SEC(50), orig, sbc, "12025550131", "12025550242", NULL,
+                       "sp-a", A, "A", OG(3), MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g3, NULL));
+    struct acase g3b = {"an-resign-leg2@sbc.example.net", SEC(50) + 25000, sbc, next, "12025550131", "12025550242",
+                        NULL, "sp-b", B, "B", OG(4), MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g3b, NULL));
+    struct call_truth t3b = s->calls[s->ncalls - 1];
+    expect(s, "anomalies", "an-resign-leg2@sbc.example.net", "anomaly", "re-signing");
+    expect(s, "anomalies", "an-resign-leg2@sbc.example.net", "detail",
+           "was %s on an-resign-leg1@orig.example.net 25 ms before; attest A>B; signer %s>%s; origid changed",
+           s->calls[s->ncalls - 2].chain_id, A, B);
+    expect(s, "chains", t3b.chain_id, "resigned", "1");
+
+    /* G4: a PASSporT replayed from another source with another caller, then again
+     * five minutes later with the original numbers. */
+    struct acase g4 = {"an-replay-orig@orig.example.net", SEC(70), orig, sbc, "12025550141", "12025550252", NULL,
+                       "sp-a", A, "A", OG(5), MG_NONE, 0, "pass"};
+    id = acall(s, no++, &g4, NULL);
+    struct call_truth t4 = s->calls[s->ncalls - 1];
+    struct acase g4b = {"an-replay-1@evil.example.net", SEC(90), evil, sbc, "12025550199", "12025550252", NULL, NULL,
+                        NULL, NULL, NULL, MG_NONE, -20, "tn-mismatch"};
+    free(acall(s, no++, &g4b, &(struct vext){.reuse_ident = id, .reuse = &t4}));
+    struct acase g4c = {"an-replay-2@evil.example.net", SEC(370), evil, sbc, "12025550141", "12025550252", NULL, NULL,
+                        NULL, NULL, NULL, MG_NONE, -300, "stale"};
+    free(acall(s, no++, &g4c, &(struct vext){.reuse_ident = id, .reuse = &t4}));
+    free(id);
+    expect(s, "anomalies", "an-replay-1@evil.example.net", "anomaly", "replay");
+    expect(s, "anomalies", "an-replay-1@evil.example.net", "detail", "caller 12025550199 is not orig 12025550141");
+    expect(s, "anomalies", "an-replay-2@evil.example.net", "anomaly", "replay");
+    expect(s, "anomalies", "an-replay-2@evil.example.net", "detail", "seen 300 s after iat");
+    expect(s, "chains", t4.chain_id, "legs", "3");
+    expect(s, "chains", t4.chain_id, "replay", "2");
+    expect(s, "chains", t4.chain_id, "path", "203.0.113.5>203.0.113.66>203.0.113.66>198.51.100.7");
+
+    /* G6: STIR error feedback from the far end. */
+    struct vext x438 = {FLOW(FLOW_438)}, x436 = {FLOW(FLOW_436)}, x403 = {FLOW(FLOW_403_STALE)};
+    struct vext x200 = {.final_extra = "Reason: STIR;cause=437;text=\"Unsupported Credential\"\r\n"};
+    struct vext xbye = {FLOW(FLOW_ANALYTICS_BYE), .bye_extra = "Reason: SIP;cause=438;text=\"Invalid Identity Header\"\r\n"};
+    struct acase g6[] = {
+        {"an-fb-438@orig.example.net", SEC(600), orig, sbc, "12025550161", "12025550262", NULL, "sp-a", A, "A", OG(6),
+         MG_TAMPER_ATTEST, 0, "bad-signature"},
+        {"an-fb-436@orig.example.net", SEC(620), orig, sbc, "12025550162", "12025550262", NULL, "sp-a",
+         CERTS "unpublished.pem", "A", OG(6), MG_NONE, 0, "cert-fetch-failed"},
+        {"an-fb-437-in-200@orig.example.net", SEC(640), orig, sbc, "12025550163", "12025550262", NULL, "sp-a", A, "A",
+         OG(6), MG_NONE, 0, "pass"},
+        {"an-fb-403@orig.example.net", SEC(660), orig, sbc, "12025550164", "12025550262", NULL, "sp-a", A, "A", OG(6),
+         MG_NONE, -120, "stale"},
+        {"an-fb-438-in-bye@orig.example.net", SEC(680), orig, sbc, "12025550165", "12025550262", NULL, "sp-a", A, "A",
+         OG(6), MG_NONE, 0, "pass"},
+    };
+    const struct vext *g6x[] = {&x438, &x436, &x200, &x403, &xbye};
+    static const char *const g6want[][5] = {
+        {"438", "response", "438", "Invalid Identity Header", "agree"},
+        {"436", "response", "436", "Bad Identity Info", "agree"},
+        {"437", "STIR", "200", "Unsupported Credential", "disagree"},
+        {"403", "response", "403", "Stale Date", "agree"},
+        {"438", "SIP", "BYE", "Invalid Identity Header", "disagree"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(g6); i++) {
+        free(acall(s, no++, &g6[i], g6x[i]));
+        expect(s, "feedback", g6[i].call_id, "stir_error", "%s", g6want[i][0]);
+        expect(s, "feedback", g6[i].call_id, "via", "%s", g6want[i][1]);
+        expect(s, "feedback", g6[i].call_id, "carried_in", "%s", g6want[i][2]);
+        expect(s, "feedback", g6[i].call_id, "text", "%s", g6want[i][3]);
+        expect(s, "feedback", g6[i].call_id, "agreement", "%s", g6want[i][4]);
+        expect(s, "feedback", g6[i].call_id, "verify_result", "%s", g6[i].expect);
+    }
+
+    /* G7: certificate faults the fraud view flags. */
+    struct acase g7[] = {
+        {"an-cert-outside@orig.example.net", SEC(900), orig, sbc, "12025550300", "12025550272", NULL, "tnrange",
+         CERTS "tnrange.pem", "A", OG(7), MG_NONE, 0, "tn-mismatch"},
+        {"an-cert-inside@orig.example.net", SEC(920), orig, sbc, "12025550150", "12025550272", NULL, "tnrange",
+         CERTS "tnrange.pem", "A", OG(7), MG_NONE, 0, "pass"},
+        {"an-cert-expired@orig.example.net", SEC(940), orig, sbc, "12025550173", "12025550272", NULL, "expired",
+         CERTS "expired.pem", "A", OG(7), MG_NONE, 0, "cert-expired"},
+        {"an-cert-past@orig.example.net", SEC(7500), orig, sbc, "12025550174", "12025550272", NULL, "past",
+         CERTS "past.pem", "A", OG(7), MG_NONE, 0, "pass"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(g7); i++)
+        free(acall(s, no++, &g7[i], NULL));
+    expect(s, "flags", "an-cert-outside@orig.example.net", "flag", "a-outside-tnauthlist");
+    expect(s, "flags", "an-cert-expired@orig.example.net", "flag", "cert-expired-at-call");
+    expect(s, "certs", CERTS "past.pem", "days_left", "91");
+    expect(s, "certs", CERTS "past.pem", "expiring", "0");
+    expect(s, "certs --warn-days 100", CERTS "past.pem", "expiring", "1");
+    expect(s, "certs", CERTS "expired.pem", "expiring", "1");
+    expect(s, "certs", CERTS "expired.pem", "failures", "1");
+    expect(s, "certs", CERTS "tnrange.pem", "calls", "2");
+
+    /* G8: A-attested calls that passed but were declined, or never answered. */
+    struct acase g8a = {"an-a-declined@orig.example.net", SEC(1100), orig, sbc, "12025550181", "12025550282", NULL,
+                        "sp-a", A, "A", OG(8), MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g8a, &(struct vext){FLOW(FLOW_603)}));
+    struct acase g8b = {"an-a-unanswered@orig.example.net", SEC(7200), orig, sbc, "12025550182", "12025550282", NULL,
+                        "sp-a", A, "A", OG(8), MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g8b, &(struct vext){FLOW(FLOW_UNANSWERED)}));
+
+    /* G9: verstat stamped on a second leg, against the verdict on the chain. */
+    struct acase g9a = {"an-vs-disagree-leg1@orig.example.net", SEC(7700), orig, sbc, "12025550191", "12025550292",
+                        NULL, "sp-a", A, "A", OG(9), MG_NONE, 0, "pass"};
+    id = acall(s, no++, &g9a, NULL);
+    struct call_truth t9 = s->calls[s->ncalls - 1];
+    struct acase g9b = {"an-vs-disagree-leg2@sbc.example.net", SEC(7700) + 20000, sbc, next, "12025550191",
+                        "12025550292", "TN-Validation-Failed", NULL, NULL, NULL, NULL, MG_NONE, 0, "pass"};
+    free(acall(s, no++, &g9b, &(struct vext){.reuse_ident = id, .reuse = &t9}));
+    free(id);
+    struct acase g9c = {"an-vs-agree-leg1@orig.example.net", SEC(7720), orig, sbc, "12025550192", "12025550292",
+                        NULL, "sp-a", A, "A", OG(9), MG_TAMPER_ATTEST, 0, "bad-signature"};
+    id = acall(s, no++, &g9c, NULL);
+    t9 = s->calls[s->ncalls - 1];
+    struct acase g9d = {"an-vs-agree-leg2@sbc.example.net", SEC(7720) + 20000, sbc, next, "12025550192",
+                        "12025550292", "TN-Validation-Failed", NULL, NULL, NULL, NULL, MG_NONE, 0, "bad-signature"};
+    free(acall(s, no++, &g9d, &(struct vext){.reuse_ident = id, .reuse = &t9}));
+    free(id);
+    expect(s, "verstat --by verify", "pass/TN-Validation-Passed", "agreement", "agree");
+    expect(s, "verstat --by verify", "pass/No-TN-Validation", "agreement", "disagree");
+    expect(s, "verstat --by verify", "pass/TN-Validation-Failed", "agreement", "disagree");
+    expect(s, "verstat --by verify", "bad-signature/TN-Validation-Failed", "agreement", "agree");
+    expect(s, "verstat --by verify", "*", "rows", "4");
+
+    /* G5: a campaign — one origid, twelve calling numbers, four in high-risk
+     * prefixes, one call every four minutes in the second hour — and an unsigned
+     * PBX call from a one-ring prefix. */
+    static const char *const camp[] = {"18765550101", "18095550102", "12425550103", "881612345004",
+                                       "12025550105", "12025550106", "12025550107", "12025550108",
+                                       "12025550109", "12025550110", "12025550112", "12025550113"};
+    static char camp_ids[ARRAY_LEN(camp)][48], camp_dest[ARRAY_LEN(camp)][16];
+    for (size_t i = 0; i < ARRAY_LEN(camp); i++) {
+        snprintf(camp_ids[i], sizeof camp_ids[i], "an-campaign-%02zu@evil.example.net", i + 1);
+        snprintf(camp_dest[i], sizeof camp_dest[i], "120255590%02zu", i + 1);
+        struct acase g5 = {camp_ids[i], SEC(3600 + 240 * i), evil, sbc, camp[i], camp_dest[i], NULL, "sp-b", B, "C",
+                           "c0ffee00-dead-4bad-8bad-000000000bad", MG_NONE, 0, "pass"};
+        free(acall(s, no++, &g5, NULL));
+        expect(s, "flags", camp_ids[i], "flag", i < 4 ? "high-risk-orig" : "origid-many-tns");
+    }
+    struct acase g5b = {"an-pbx-onering@pbx.example.net", SEC(3700) + 500000, pbx, sbc, "14735550123", "12025550299",
+                        NULL, NULL, NULL, NULL, NULL, MG_NONE, 0, "no-identity"};
+    free(acall(s, no++, &g5b, NULL));
+    expect(s, "flags", "an-pbx-onering@pbx.example.net", "flag", "high-risk-orig");
+    expect(s, "flags", "an-pbx-onering@pbx.example.net", "detail", "14735550123 in 1473 (one-ring (Grenada))");
+    expect(s, "flags", "*", "rows", "19");
+    expect(s, "flags --campaign-tns 13", "*", "rows", "7");
+    expect(s, "origid", "c0ffee00-dead-4bad-8bad-000000000bad", "orig_tns", "12");
+    expect(s, "origid", "c0ffee00-dead-4bad-8bad-000000000bad", "campaign", "1");
+    expect(s, "origid --campaign-tns 13", "c0ffee00-dead-4bad-8bad-000000000bad", "campaign", "0");
+    expect(s, "anomalies", "*", "rows", "4");
+    expect(s, "feedback", "*", "rows", "5");
+
+    /* Counts over every call planned above. */
+    static const char *const levels[] = {"A", "B", "C", "none"};
+    for (int h = -1; h < 3; h++)
+        for (size_t l = 0; l < ARRAY_LEN(levels); l++) {
+            unsigned calls = 0, passed = 0, failed = 0;
+            for (size_t i = 0; i < s->ncalls; i++) {
+                const struct call_truth *c = &s->calls[i];
+                const char *lv = c->has_shaken && c->attest[0] ? c->attest : "none";
+                if (strcmp(lv, levels[l]) || (h >= 0 && c->start_us / SEC(3600) != (uint64_t)h))
+                    continue;
+                calls++;
+                passed += !strcmp(c->verify_result, "pass");
+                failed += strcmp(c->verify_result, "pass") && strcmp(c->verify_result, "no-identity");
+            }
+            char key[64];
+            if (h < 0)
+                snprintf(key, sizeof key, "%s", levels[l]);
+            else if (!calls)
+                continue;
+            else
+                snprintf(key, sizeof key, "2025-03-01T%02d:00:00Z/%s", 12 + h, levels[l]);
+            const char *rep = h < 0 ? "attest" : "attest --by hour";
+            expect(s, rep, key, "calls", "%u", calls);
+            expect(s, rep, key, "passed", "%u", passed);
+            expect(s, rep, key, "failed", "%u", failed);
+        }
+    /* Signers: per SPC of the certificates planned (unpublished has none). */
+    static const struct { const char *x5u, *spc; } spcs[] = {
+        {CERTS "sp-a.pem", "1001"}, {CERTS "sp-b.pem", "1002"}, {CERTS "expired.pem", "1003"},
+        {CERTS "past.pem", "1011"},
+    };
+    for (size_t k = 0; k < ARRAY_LEN(spcs); k++) {
+        unsigned calls = 0, a = 0, passed = 0, a_bad = 0;
+        for (size_t i = 0; i < s->ncalls; i++) {
+            const struct call_truth *c = &s->calls[i];
+            if (!c->has_shaken || strcmp(c->x5u, spcs[k].x5u))
+                continue;
+            bool ok = !strcmp(c->verify_result, "pass");
+            calls++;
+            passed += ok;
+            a += !strcmp(c->attest, "A");
+            a_bad += !strcmp(c->attest, "A") && (!ok || c->final_status == 0 || c->final_status >= 300);
+        }
+        char key[32];
+        snprintf(key, sizeof key, "spc/%s", spcs[k].spc);
+        expect(s, "signers", key, "calls", "%u", calls);
+        expect(s, "signers", key, "attest_a", "%u", a);
+        expect(s, "signers", key, "passed", "%u", passed);
+        expect(s, "signers", key, "a_failed_or_rejected", "%u", a_bad);
+    }
+}
+
+#undef SEC
+#undef OG
+#undef FLOW
+
 void scenario_build(struct scen *s, const char *name)
 {
     s->local_ip = H_SBC;
@@ -2042,8 +2426,10 @@ void scenario_build(struct scen *s, const char *name)
     } else if (!strcmp(name, "flood")) {
         load_signers(s);
         flood(s);
+    } else if (!strcmp(name, "analytics")) {
+        analytics_scenario(s);
     } else {
-        die("unknown scenario '%s' (known: demo, verify, tcp, flood)", name);
+        die("unknown scenario '%s' (known: demo, verify, tcp, flood, analytics)", name);
     }
     /* Packets were emitted call by call; the capture is in time order.
      * Equal times would make the order (and the truth) ambiguous. */
@@ -2064,6 +2450,7 @@ void scenario_free(struct scen *s)
         buf_free(&s->pkts[i].payload);
     free(s->pkts);
     free(s->calls);
+    buf_free(&s->expect);
     EVP_PKEY_free(s->key_a);
     EVP_PKEY_free(s->key_b);
     X509_free(s->cert_a);

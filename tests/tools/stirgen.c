@@ -134,6 +134,13 @@ int cmd_pcap(int argc, char **argv)
     if (o.truncate_after < 0 && truth_write_passports(tsv, &s))
         fprintf(stderr, "stirgen: wrote %s\n", tsv);
     free(tsv);
+    if (s.expect.n) {
+        char *ex = xasprintf("%.*s.expect.tsv", (int)(strlen(csv) - 4), csv);
+        if (!write_file(ex, s.expect.p, s.expect.n))
+            die("%s: cannot write", ex);
+        fprintf(stderr, "stirgen: wrote %s\n", ex);
+        free(ex);
+    }
     fprintf(stderr, "stirgen: wrote %s (%zu packets%s) and %s\n", out,
             o.truncate_after >= 0 ? (size_t)o.truncate_after : s.npkts,
             o.truncate_after >= 0 ? " + half a record" : "", csv);

@@ -210,6 +210,8 @@ struct call_truth {
     char verstat[64];
     char chain_id[17];
     bool has_shaken;        /* a decodable shaken PASSporT was sent */
+    uint64_t start_us;      /* the INVITE's planned time after T0 (analytics scenario) */
+    int final_status;       /* final response to the INVITE the flow sends, 0: none */
     /* Expected under `read --verify` (interface.md labels), as the scenario
      * author states it; "" = not stated, the CSV then says not-verified. */
     char verify_result[24];
@@ -241,6 +243,9 @@ struct scen {
     X509 *cert_a, *cert_b;
     struct signer signers[24];
     size_t nsigners;
+    /* Report facts the scenario author states (analytics scenario): lines of
+     * "REPORT ARGS<TAB>KEY<TAB>COLUMN<TAB>VALUE", written to NAME.expect.tsv. */
+    struct buf expect;
 };
 
 void scenario_build(struct scen *s, const char *name);
