@@ -10,6 +10,7 @@
 #include "cli/live.h"
 #include "cli/pipeline.h"
 #include "cli/verify_cmd.h"
+#include "cli/evidence.h"
 #include "reports/report.h"
 
 #ifndef STIRPROBE_VERSION
@@ -20,6 +21,7 @@ static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
     "       stirprobe capture -i IFACE [-f BPF] [OPTIONS]   live, until SIGINT/SIGTERM\n"
     "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T] [REPORT OPTIONS]\n"
+    "       stirprobe evidence CALL-ID [--db PATH] -o DIR [--trust PATH] [--pcap FILE]...\n"
     "       stirprobe verify [OPTIONS] [--at TIME] [--from TN] [--pai TN] [--to TN] [--ruri TN] VALUE...\n"
     "       stirprobe --version | --help\n"
     "\n"
@@ -88,6 +90,7 @@ enum {
     OPT_CAMPAIGN_TNS,
     OPT_WARN_DAYS,
     OPT_WINDOW,
+    OPT_PCAP,
 };
 
 static int bad_usage(const char *msg)
@@ -411,6 +414,44 @@ static int cmd_report(int argc, char **argv)
     return report_run(argv[optind], &o, stdout);
 }
 
+static int cmd_evidence(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "trust", required_argument, NULL, OPT_TRUST },
+        { "pcap", required_argument, NULL, OPT_PCAP },
+        { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct evidence_opts o = { .db_path = "stirprobe.db", .max_iat_age = 60 };
+    const char *pcaps[16];
+    int c;
+    while ((c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.db_path = optarg; break;
+        case 'o': o.out_dir = optarg; break;
+        case OPT_TRUST: o.trust = optarg; break;
+        case OPT_PCAP:
+            if (o.n_pcaps == sizeof pcaps / sizeof pcaps[0])
+                return bad_usage("evidence: at most 16 --pcap files");
+            pcaps[o.n_pcaps++] = optarg;
+            break;
+        case OPT_MAX_IAT_AGE:
+            if (!num_opt("--max-iat-age", 0, 100L * 365 * 86400, "a number of seconds", &o.max_iat_age))
+                return 1;
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return bad_usage(NULL);
+        }
+    }
+    o.pcaps = pcaps;
+    if (optind != argc - 1 || !o.out_dir)
+        return bad_usage("evidence: give one CALL-ID and -o DIR");
+    o.call_id = argv[optind];
+    return evidence_run(&o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -433,10 +474,8 @@ int main(int argc, char **argv)
         return cmd_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
-    if (strcmp(cmd, "evidence") == 0) {
-        fprintf(stderr, "stirprobe: '%s' is not available in this version yet (see README \"Status\")\n", cmd);
-        return 1;
-    }
+    if (strcmp(cmd, "evidence") == 0)
+        return cmd_evidence(argc - 1, argv + 1);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
     return bad_usage(msg);

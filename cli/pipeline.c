@@ -45,6 +45,8 @@ struct pipeline {
     bool ev_failed;
     const struct capture_pkt *cur; /* the packet being decoded, NULL outside pipeline_packet */
     bool cur_sip;
+    const char *const *ev_call_ids; /* evidence only of these Call-IDs (NULL: every SIP frame) */
+    size_t ev_n_call_ids;
     uint8_t *synth;           /* EVIDENCE_SYNTH_MAX bytes: a rebuilt IP datagram */
 };
 
@@ -201,10 +203,18 @@ static void count_message(struct pipeline *p, const struct sip_msg *m)
         stats_inc(&p->st, ST_ERR_SIP_TOO_MANY_HEADERS, 1);
 }
 
-static void handle_message(struct pipeline *p, const struct pdu *pdu)
+/* Accounts a parsed message; true when its frame belongs in the evidence file. */
+static bool handle_message(struct pipeline *p, const struct pdu *pdu)
 {
     count_message(p, &p->msg);
     calls_on_message(p->calls, &p->msg, pdu);
+    if (!p->ev_call_ids)
+        return true;
+    const struct sip_hdr *cid = sip_find(&p->msg, SH_CALL_ID);
+    for (size_t i = 0; cid && i < p->ev_n_call_ids; i++)
+        if (slice_eq(cid->value, p->ev_call_ids[i]))
+            return true;
+    return false;
 }
 
 static bool only_crlf(const uint8_t *d, size_t n)
@@ -224,7 +234,8 @@ static void datagram(struct pipeline *p, const struct pdu *pdu)
     }
     switch (sip_parse(pdu->data, pdu->len, false, &p->msg)) {
     case SIP_OK:
-        handle_message(p, pdu);
+        if (!handle_message(p, pdu))
+            break;
         if (pdu->flags & PDU_IP_REASSEMBLED)
             evidence_reassembled(p, pdu);
         else
@@ -290,11 +301,13 @@ static size_t stream(struct pipeline *p, const struct pdu *pdu, bool *need_sync)
             break;
         enum sip_status rc = sip_parse(d + off, len - off, true, &p->msg);
         if (rc == SIP_OK) {
-            handle_message(p, pdu);
-            p->cur_sip = true;
+            if (handle_message(p, pdu))
+                p->cur_sip = true;
             off += p->msg.len;
         } else if (rc == SIP_NEED_MORE) {
-            p->cur_sip = true; /* the start of a message is in this segment */
+            /* The start of a message is in this segment; its Call-ID may not be yet. */
+            if (!p->ev_call_ids)
+                p->cur_sip = true;
             if (eof) {
                 stats_inc(&p->st, ST_ERR_SIP_PARSE, 1);
                 off = len;
@@ -678,6 +691,12 @@ int pipeline_open_evidence(struct pipeline *p, const char *path, char *err, size
     }
     p->ev = pcapng_w_open(path, "stirprobe " STIRPROBE_VERSION, err, errlen);
     return p->ev ? 0 : 1;
+}
+
+void pipeline_evidence_filter(struct pipeline *p, const char *const *call_ids, size_t n)
+{
+    p->ev_call_ids = call_ids;
+    p->ev_n_call_ids = n;
 }
 
 void pipeline_flush_evidence(struct pipeline *p)

@@ -93,6 +93,11 @@ int pipeline_open_evidence(struct pipeline *p, const char *path, char *err, size
 /* Flush the evidence file (live: once a second, so a killed run leaves whole blocks). */
 void pipeline_flush_evidence(struct pipeline *p);
 
+/* Evidence of these Call-IDs only (the `evidence` command): a frame is written when a
+ * message of one of them completes in it, so a message split over TCP segments is
+ * represented by the segment that completes it. call_ids must outlive the pipeline. */
+void pipeline_evidence_filter(struct pipeline *p, const char *const *call_ids, size_t n);
+
 /* Close the evidence file; prints how many packets it holds unless quiet.
  * Returns 0, or 1 when writing it failed (message printed). */
 int pipeline_close_evidence(struct pipeline *p);

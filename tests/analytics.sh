@@ -103,6 +103,35 @@ done
 check "attest on an empty database still lists A, B, C, none" test \
     "$("$BIN" report attest -d "$tmp/empty.db" --csv | cut -d, -f1 | tr '\n' ' ')" = "attest A B C none "
 
+# ---- evidence pack ---------------------------------------------------------------------------
+ev=$tmp/ev
+"$BIN" evidence an-replay-1@evil.example.net -d "$db" -o "$ev" --trust tests/pki/root.pem 2>/dev/null
+check "evidence: exit 0 and summary.txt written" test -s "$ev/summary.txt"
+check "evidence: the chain's three legs are in the summary" grep -q '^  legs         3 Call-ID' "$ev/summary.txt"
+check "evidence: both replay anomalies are in the summary" test "$(grep -c '^  anomaly          replay' "$ev/summary.txt")" = 2
+check "evidence: one PASSporT, decoded (attest A, orig 12025550141)" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["header"]["alg"] == "ES256" and p["payload"]["attest"] == "A"
+assert p["payload"]["orig"]["tn"] == "12025550141"' "$ev/passport-1.json"
+check "evidence: no second PASSporT" test ! -e "$ev/passport-2.json"
+check "evidence: the certificate is the stored one" cmp -s "$ev/cert-1.pem" tests/pki/sp-a.chain.pem
+check "evidence: the verification re-run passes on the first leg" grep -q '^result        pass' "$ev/verification.txt"
+"$BIN" read -q -d "$tmp/ev.db" "$ev/sip.pcapng"
+check "evidence: sip.pcapng holds exactly the three legs' dialogs" test \
+    "$("$BIN" report calls -d "$tmp/ev.db" --csv | tail -n +2 | cut -d, -f1 | sort | tr '\n' ' ')" = \
+    "an-replay-1@evil.example.net an-replay-2@evil.example.net an-replay-orig@orig.example.net "
+check "evidence: the legs' messages, each once (sip_messages as in the full read)" test \
+    "$("$BIN" report calls -d "$tmp/ev.db" --csv | tail -n +2 | cut -d, -f14 | paste -sd+ | bc)" = \
+    "$(q "SELECT SUM(sip_messages) FROM calls WHERE call_id LIKE 'an-replay-%'")"
+"$BIN" evidence an-pbx-onering@pbx.example.net -d "$db" -o "$tmp/ev2" --pcap "$PCAP" 2>/dev/null
+check "evidence of an unsigned call: flag in the summary, no PASSporT" sh -c \
+    "grep -q 'high-risk-orig' '$tmp/ev2/summary.txt' && ! ls '$tmp/ev2'/passport-* 2>/dev/null"
+check "evidence without --trust says the verification was not re-run" grep -q '^Not re-run' "$tmp/ev2/verification.txt"
+check "evidence --pcap: sip.pcapng written" test -s "$tmp/ev2/sip.pcapng"
+check "evidence of an unknown Call-ID: exit 1" sh -c "! '$BIN' evidence no-such-call -d '$db' -o '$tmp/ev3' 2>/dev/null"
+check "evidence without -o: exit 1" sh -c "! '$BIN' evidence an-replay-1@evil.example.net -d '$db' 2>/dev/null"
+
 # ---- upgrade of a schema-1 database ---------------------------------------------------------
 old=$tmp/v1.db
 cp tests/data/schema-v1.sql "$tmp/v1.sql"
