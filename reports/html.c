@@ -22,7 +22,7 @@
 #define FAILED "verify_result NOT IN ('pass', 'not-verified', 'no-identity')"
 
 #define NS_PER_S 1000000000LL
-#define MAX_BUCKETS 60
+#define MAX_BUCKETS 40 /* attestation chart: at most this many time buckets */
 #define MAX_FAILURE_ROWS 40  /* verify_result is our label; a foreign DB may hold anything */
 #define MAX_CERT_ROWS 200
 #define MAX_LEGS_DRAWN 10    /* a longer chain shows its first legs, an ellipsis and its last leg */
@@ -209,7 +209,7 @@ static const char page_head[] =
     ".mono{font-family:Menlo,Consolas,monospace;font-size:12px;word-break:break-all}\n"
     ".kpi td{padding:6px 14px 6px 0}.kpi .v{font-size:22px;font-weight:bold}.kpi .l{font-size:12px;color:#555}\n"
     ".note{font-size:12px;color:#555}.bad{color:" C_FAIL ";font-weight:bold}.warn{color:" C_WARN ";font-weight:bold}\n"
-    ".scroll{overflow-x:auto}\n"
+    ".scroll{overflow-x:auto}td.t{white-space:nowrap}\n"
     "</style>\n</head>\n<body>\n";
 
 static void section(FILE *out, const char *id, const char *title)
@@ -293,23 +293,36 @@ static void put_summary(struct ctx *c)
 
 /* ---- attestation mix over time ------------------------------------------------------- */
 
-/* The smallest bucket that cuts [first, last] into at most MAX_BUCKETS buckets. */
-static int64_t pick_bucket(int64_t first_s, int64_t last_s)
+/* The smallest round bucket that cuts [first, last] into at most MAX_BUCKETS
+ * buckets (so a capture of seconds gets 100 ms buckets and one of a day 1 h ones),
+ * aligned on UTC multiples of itself. In nanoseconds. */
+
+static int64_t bucket_count(int64_t first_ns, int64_t last_ns, int64_t step)
 {
-    static const int64_t ladder[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
-                                      10800, 21600, 43200, 86400 };
-    for (size_t i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
-        if (floordiv(last_s, ladder[i]) - floordiv(first_s, ladder[i]) + 1 <= MAX_BUCKETS)
-            return ladder[i];
-    int64_t days = (last_s - first_s) / (86400LL * (MAX_BUCKETS - 1)) + 1;
-    while (floordiv(last_s, days * 86400) - floordiv(first_s, days * 86400) + 1 > MAX_BUCKETS)
-        days++;
-    return days * 86400;
+    return floordiv(last_ns, step) - floordiv(first_ns, step) + 1;
 }
 
-static void bucket_name(int64_t step, char *buf, size_t len)
+static int64_t pick_bucket(int64_t first_ns, int64_t last_ns)
 {
-    if (step < 60)
+    static const int64_t ladder_ms[] = { 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000,
+                                         300000, 600000, 900000, 1800000, 3600000, 7200000, 10800000,
+                                         21600000, 43200000, 86400000 };
+    for (size_t i = 0; i < sizeof ladder_ms / sizeof ladder_ms[0]; i++)
+        if (bucket_count(first_ns, last_ns, ladder_ms[i] * 1000000) <= MAX_BUCKETS)
+            return ladder_ms[i] * 1000000;
+    const int64_t day = 86400 * NS_PER_S;
+    int64_t days = (last_ns - first_ns) / day / (MAX_BUCKETS - 1) + 1;
+    while (bucket_count(first_ns, last_ns, days * day) > MAX_BUCKETS)
+        days++;
+    return days * day;
+}
+
+static void bucket_name(int64_t step_ns, char *buf, size_t len)
+{
+    int64_t step = step_ns / NS_PER_S;
+    if (step_ns < NS_PER_S)
+        snprintf(buf, len, "%lld ms", (long long)(step_ns / 1000000));
+    else if (step < 60)
         snprintf(buf, len, "%lld s", (long long)step);
     else if (step < 3600)
         snprintf(buf, len, "%lld min", (long long)(step / 60));
@@ -349,22 +362,21 @@ static void put_attest(struct ctx *c)
 {
     FILE *out = c->out;
     section(out, "attest", "Attestation mix over time");
-    int64_t first_s = floordiv(c->first_ns, NS_PER_S), last_s = floordiv(c->last_ns, NS_PER_S);
-    int64_t step = pick_bucket(first_s, last_s);
-    int64_t base = floordiv(first_s, step) * step;
-    int nb = (int)(floordiv(last_s, step) - floordiv(first_s, step) + 1);
+    int64_t step = pick_bucket(c->first_ns, c->last_ns); /* ns */
+    int64_t base = floordiv(c->first_ns, step) * step;
+    int nb = (int)bucket_count(c->first_ns, c->last_ns, step);
     int64_t cnt[MAX_BUCKETS][NSER];
     int64_t tot[NSER] = { 0 };
     int64_t passed[NSER] = { 0 }, failed[NSER] = { 0 };
     memset(cnt, 0, sizeof cnt);
 
-    /* base is whole seconds, so (ns - base) / step never goes negative. */
+    /* base is at or before every first_seen_ns, so the division never sees a negative. */
     sqlite3_stmt *st = prep(c, "SELECT (first_seen_ns - ?3) / ?4, attest, COUNT(*),"
                                " SUM(verify_result = 'pass'), SUM(" FAILED ")"
                                " FROM calls WHERE " WINDOW " GROUP BY 1, 2");
     if (st) {
-        sqlite3_bind_int64(st, 3, base * NS_PER_S);
-        sqlite3_bind_int64(st, 4, step * NS_PER_S);
+        sqlite3_bind_int64(st, 3, base);
+        sqlite3_bind_int64(st, 4, step);
     }
     while (row(c, st)) {
         int64_t b = sqlite3_column_int64(st, 0);
@@ -393,13 +405,13 @@ static void put_attest(struct ctx *c)
 
     char bname[32], from[40], to[40];
     bucket_name(step, bname, sizeof bname);
-    utc_fmt(base, TF_DATETIME, from, sizeof from);
-    utc_fmt(base + (int64_t)nb * step, TF_DATETIME, to, sizeof to);
+    utc_fmt(floordiv(base, NS_PER_S), TF_DATETIME, from, sizeof from);
+    utc_fmt(floordiv(base + (int64_t)nb * step + NS_PER_S - 1, NS_PER_S), TF_DATETIME, to, sizeof to);
     fprintf(out, "<p class=\"note\">calls per <span id=\"bucket\">%s</span> bucket by first INVITE, %d buckets"
                  " from %s to %s UTC, stacked A (bottom), B, C, none (unsigned or no shaken PASSporT)%s.</p>\n",
             bname, nb, from, to, tot[S_OTHER] ? ", other (attest not A/B/C)" : "");
 
-    const double W = 960, H = 300, L = 56, R = W - 16, T = 34, Bm = H - 40;
+    const double W = 960, H = 300, L = 56, R = W - 32, T = 34, Bm = H - 40;
     fprintf(out, "<div class=\"scroll\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\""
                  " viewBox=\"0 0 %.0f %.0f\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"11\""
                  " role=\"img\" aria-label=\"attestation mix over time\">\n",
@@ -449,15 +461,19 @@ static void put_attest(struct ctx *c)
     }
     /* x axis: at most 8 labels */
     fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#616161\"/>\n", L, Bm, R, Bm);
-    enum tfmt fmt = step < 60 ? TF_HMS : step < 86400 ? TF_HM : TF_MD;
+    enum tfmt fmt = step < 60 * NS_PER_S ? TF_HMS : step < 86400 * NS_PER_S ? TF_HM : TF_MD;
     int every = (nb + 7) / 8;
     for (int b = 0; b < nb; b += every) {
         char lab[40];
-        utc_fmt(base + b * step, fmt, lab, sizeof lab);
+        int64_t t = base + b * step;
+        utc_fmt(floordiv(t, NS_PER_S), fmt, lab, sizeof lab);
+        if (step < NS_PER_S) /* tenths of a second */
+            snprintf(lab + strlen(lab), sizeof lab - strlen(lab), ".%d",
+                     (int)((t - floordiv(t, NS_PER_S) * NS_PER_S) / 100000000));
         double x = nb == 1 ? L : xs[b];
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#616161\"/>"
                      "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%s</text>\n",
-                x, Bm, x, Bm + 4, x, Bm + 16, b == 0 ? "start" : "middle", lab);
+                x, Bm, x, Bm + 4, x, Bm + 16, b == 0 ? "start" : b == nb - 1 ? "end" : "middle", lab);
     }
     fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">UTC, bucket start</text>\n", R, H - 6);
     fputs("</svg></div>\n", out);
@@ -544,10 +560,10 @@ static void put_failures(struct ctx *c)
     while (row(c, st) && i++ < MAX_FAILURE_ROWS) {
         fputs("<tr><td>", out);
         esc_col(out, st, 0);
-        fprintf(out, "</td><td class=\"n\">%lld</td><td class=\"n\">%.1f</td><td>", (long long)sqlite3_column_int64(st, 1),
-                100.0 * (double)sqlite3_column_int64(st, 1) / (double)c->calls);
+        fprintf(out, "</td><td class=\"n\">%lld</td><td class=\"n\">%.1f</td><td class=\"t\">",
+                (long long)sqlite3_column_int64(st, 1), 100.0 * (double)sqlite3_column_int64(st, 1) / (double)c->calls);
         esc_col(out, st, 2);
-        fputs("</td><td>", out);
+        fputs("</td><td class=\"t\">", out);
         esc_col(out, st, 3);
         fputs("</td><td class=\"mono\">", out);
         esc_col(out, st, 4);
@@ -602,9 +618,9 @@ static void put_origids(struct ctx *c)
                 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
                 (long long)sqlite3_column_int64(st, 3));
         esc_col(out, st, 4);
-        fprintf(out, "</td><td class=\"n\">%.1f</td><td>", sqlite3_column_double(st, 5));
+        fprintf(out, "</td><td class=\"n\">%.1f</td><td class=\"t\">", sqlite3_column_double(st, 5));
         esc_col(out, st, 6);
-        fputs("</td><td>", out);
+        fputs("</td><td class=\"t\">", out);
         esc_col(out, st, 7);
         fprintf(out, "</td><td>%s</td></tr>\n",
                 campaign ? "<span class=\"bad\" style=\"color:" C_FAIL ";font-weight:bold\">yes</span>" : "no");
@@ -933,9 +949,9 @@ static void put_certs(struct ctx *c)
         escz(out, k->subject);
         fputs("</td><td>", out);
         escz(out, k->spc);
-        fputs("</td><td>", out);
+        fputs("</td><td class=\"t\">", out);
         escz(out, k->nb_text);
-        fputs("</td><td>", out);
+        fputs("</td><td class=\"t\">", out);
         escz(out, k->na_text);
         if (s == CS_UNDATED)
             fputs("</td><td class=\"n\"></td>", out);
