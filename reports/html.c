@@ -347,6 +347,17 @@ static int64_t nice_step(int64_t max)
     }
 }
 
+/* Start of a bucket as the axis shows it: time of day, tenths below a second, the
+ * date for day buckets. */
+static void bucket_label(int64_t t, int64_t step, char *buf, size_t len)
+{
+    enum tfmt fmt = step < 60 * NS_PER_S ? TF_HMS : step < 86400 * NS_PER_S ? TF_HM : TF_MD;
+    utc_fmt(floordiv(t, NS_PER_S), fmt, buf, len);
+    size_t n = strlen(buf);
+    if (step < NS_PER_S)
+        snprintf(buf + n, len - n, ".%d", (int)((t - floordiv(t, NS_PER_S) * NS_PER_S) / 100000000));
+}
+
 static int series_of(sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -435,45 +446,49 @@ static void put_attest(struct ctx *c)
     }
     fprintf(out, "<text x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" text-anchor=\"middle\">calls per %s</text>\n",
             (T + Bm) / 2, (T + Bm) / 2, bname);
-    /* x position of bucket b; a single bucket spans the whole width */
+    /* Each bucket is flat across its width (a stacked histogram outline): sparse
+     * traffic then shows as the few calls it is, not as peaks between points. */
     double xs[MAX_BUCKETS + 1];
-    int np = nb == 1 ? 2 : nb;
-    for (int i = 0; i < np; i++)
-        xs[i] = L + (R - L) * i / (np - 1);
-    /* areas, bottom series first */
+    for (int i = 0; i <= nb; i++)
+        xs[i] = L + (R - L) * i / nb;
     int64_t low[MAX_BUCKETS] = { 0 };
     for (int s = 0; s < NSER; s++) {
         if (tot[s] == 0)
             continue;
-        fprintf(out, "<path fill=\"%s\" fill-opacity=\"0.9\" stroke=\"#fff\" stroke-width=\"0.5\" d=\"", ser_color[s]);
-        for (int i = 0; i < np; i++) {
-            int b = nb == 1 ? 0 : i;
-            double y = Bm - (Bm - T) * (double)(low[b] + cnt[b][s]) / (double)ymax;
-            fprintf(out, "%c%.1f,%.1f", i ? 'L' : 'M', xs[i], y);
+        fprintf(out, "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"0.5\" d=\"", ser_color[s], ser_color[s]);
+        for (int i = 0; i < nb; i++) {
+            double y = Bm - (Bm - T) * (double)(low[i] + cnt[i][s]) / (double)ymax;
+            fprintf(out, "%c%.1f,%.1fL%.1f,%.1f", i ? 'L' : 'M', xs[i], y, xs[i + 1], y);
         }
-        for (int i = np - 1; i >= 0; i--) {
-            int b = nb == 1 ? 0 : i;
-            fprintf(out, "L%.1f,%.1f", xs[i], Bm - (Bm - T) * (double)low[b] / (double)ymax);
+        for (int i = nb - 1; i >= 0; i--) {
+            double y = Bm - (Bm - T) * (double)low[i] / (double)ymax;
+            fprintf(out, "L%.1f,%.1fL%.1f,%.1f", xs[i + 1], y, xs[i], y);
         }
         fprintf(out, "Z\"><title>%s: %lld calls</title></path>\n", ser_name[s], (long long)tot[s]);
-        for (int b = 0; b < nb; b++)
-            low[b] += cnt[b][s];
+        for (int i = 0; i < nb; i++)
+            low[i] += cnt[i][s];
     }
-    /* x axis: at most 8 labels */
+    /* a tooltip per bucket with its counts (browsers; harmless elsewhere) */
+    for (int i = 0; i < nb; i++) {
+        char lab[48];
+        bucket_label(base + i * step, step, lab, sizeof lab);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#000\" fill-opacity=\"0\">"
+                     "<title>%s: A %lld, B %lld, C %lld, none %lld",
+                xs[i], T, xs[i + 1] - xs[i], Bm - T, lab, (long long)cnt[i][S_A], (long long)cnt[i][S_B],
+                (long long)cnt[i][S_C], (long long)cnt[i][S_NONE]);
+        if (tot[S_OTHER])
+            fprintf(out, ", other %lld", (long long)cnt[i][S_OTHER]);
+        fputs("</title></rect>\n", out);
+    }
+    /* x axis: at most 8 labels, at bucket starts */
     fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#616161\"/>\n", L, Bm, R, Bm);
-    enum tfmt fmt = step < 60 * NS_PER_S ? TF_HMS : step < 86400 * NS_PER_S ? TF_HM : TF_MD;
     int every = (nb + 7) / 8;
-    for (int b = 0; b < nb; b += every) {
-        char lab[40];
-        int64_t t = base + b * step;
-        utc_fmt(floordiv(t, NS_PER_S), fmt, lab, sizeof lab);
-        if (step < NS_PER_S) /* tenths of a second */
-            snprintf(lab + strlen(lab), sizeof lab - strlen(lab), ".%d",
-                     (int)((t - floordiv(t, NS_PER_S) * NS_PER_S) / 100000000));
-        double x = nb == 1 ? L : xs[b];
+    for (int i = 0; i < nb; i += every) {
+        char lab[48];
+        bucket_label(base + i * step, step, lab, sizeof lab);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#616161\"/>"
                      "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%s</text>\n",
-                x, Bm, x, Bm + 4, x, Bm + 16, b == 0 ? "start" : b == nb - 1 ? "end" : "middle", lab);
+                xs[i], Bm, xs[i], Bm + 4, xs[i], Bm + 16, i == 0 ? "start" : "middle", lab);
     }
     fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">UTC, bucket start</text>\n", R, H - 6);
     fputs("</svg></div>\n", out);
