@@ -170,7 +170,7 @@ static void iso_ns(int64_t ns, char *buf) { ptime_iso(ns_ptime(ns), buf); }
 
 /* UTC epoch seconds as text in one of a few layouts ("?" when out of range); the
  * layouts are literals so that -Wformat checks them. */
-enum tfmt { TF_DATETIME, TF_DATE, TF_HMS, TF_HM, TF_MD, TF_ISO };
+enum tfmt { TF_DATETIME, TF_DATE, TF_HMS, TF_HM, TF_ISO };
 
 static void utc_fmt(int64_t secs, enum tfmt f, char *buf, size_t len)
 {
@@ -183,7 +183,6 @@ static void utc_fmt(int64_t secs, enum tfmt f, char *buf, size_t len)
         case TF_DATE: n = strftime(buf, len, "%Y-%m-%d", &tm); break;
         case TF_HMS: n = strftime(buf, len, "%H:%M:%S", &tm); break;
         case TF_HM: n = strftime(buf, len, "%H:%M", &tm); break;
-        case TF_MD: n = strftime(buf, len, "%m-%d", &tm); break;
         case TF_ISO: n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm); break;
         }
     }
@@ -351,7 +350,7 @@ static int64_t nice_step(int64_t max)
  * date for day buckets. */
 static void bucket_label(int64_t t, int64_t step, char *buf, size_t len)
 {
-    enum tfmt fmt = step < 60 * NS_PER_S ? TF_HMS : step < 86400 * NS_PER_S ? TF_HM : TF_MD;
+    enum tfmt fmt = step < 60 * NS_PER_S ? TF_HMS : step < 86400 * NS_PER_S ? TF_HM : TF_DATE;
     utc_fmt(floordiv(t, NS_PER_S), fmt, buf, len);
     size_t n = strlen(buf);
     if (step < NS_PER_S)
