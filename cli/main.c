@@ -9,6 +9,7 @@
 
 #include "cli/live.h"
 #include "cli/pipeline.h"
+#include "cli/report_html.h"
 #include "cli/verify_cmd.h"
 #include "cli/evidence.h"
 #include "reports/report.h"
@@ -21,6 +22,7 @@ static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
     "       stirprobe capture -i IFACE [-f BPF] [OPTIONS]   live, until SIGINT/SIGTERM\n"
     "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T] [REPORT OPTIONS]\n"
+    "       stirprobe report html [--db PATH] [--since T] [--until T] -o FILE   one HTML page (--help)\n"
     "       stirprobe evidence CALL-ID [--db PATH] -o DIR [--trust PATH] [--pcap FILE]...\n"
     "       stirprobe verify [OPTIONS] [--at TIME] [--from TN] [--pai TN] [--to TN] [--ruri TN] VALUE...\n"
     "       stirprobe --version | --help\n"
@@ -361,6 +363,8 @@ static int cmd_report(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    if (report_html_wanted(argc, argv)) /* options of its own: cli/report_html.c */
+        return report_html_cmd(argc, argv);
     struct rpt_opts o = { .db_path = "stirprobe.db", .format = RPT_TABLE, RPT_DEFAULTS };
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
