@@ -157,6 +157,18 @@ static bool row(struct ctx *c, sqlite3_stmt *st)
     return false;
 }
 
+/* Whether the database has a view of this name (a schema-1 database has none of the
+ * analytics views until a `read` upgrades it). */
+static bool has_view(struct ctx *c, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    bool yes = sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?1", -1, &st,
+                                  NULL) == SQLITE_OK &&
+               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
 /* ---- time formatting --------------------------------------------------------------- */
 
 static int64_t floordiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
@@ -742,6 +754,65 @@ static void draw_chain(struct ctx *c, sqlite3_stmt *legs, int64_t nlegs)
     fputs("</svg></div>\n", out);
 }
 
+/* Traceback anomalies, fraud flags and STIR error feedback, from the views (thresholds
+ * of table report_settings): counts per kind, then the anomalous legs themselves. */
+static void put_findings(struct ctx *c)
+{
+    FILE *out = c->out;
+    section(out, "findings", "Anomalies, flags and STIR feedback");
+    if (!has_view(c, "anomalies") || !has_view(c, "call_flags") || !has_view(c, "stir_feedback")) {
+        fputs("<p class=\"note\">This database predates the analytics views: run any <code>stirprobe read</code> on"
+              " it once to upgrade it.</p>\n</section>\n", out);
+        return;
+    }
+    sqlite3_stmt *st = prep(c,
+        "SELECT 'anomaly', anomaly, COUNT(*) FROM anomalies WHERE " WINDOW " GROUP BY anomaly"
+        " UNION ALL SELECT 'flag', flag, COUNT(*) FROM call_flags WHERE " WINDOW " GROUP BY flag"
+        " UNION ALL SELECT 'STIR feedback', stir_error || ' ' || agreement, COUNT(*) FROM stir_feedback"
+        " WHERE " WINDOW " GROUP BY stir_error, agreement ORDER BY 1, 3 DESC, 2");
+    int n = 0;
+    while (row(c, st)) {
+        if (n++ == 0) {
+            fputs("<p class=\"note\">anomalies: replay, stripping, re-signing; flags: high-risk-orig,"
+                  " a-outside-tnauthlist, origid-many-tns, cert-expired-at-call; STIR feedback: the error code the far"
+                  " end sent and whether our verdict agrees (README \"Reports\").</p>\n",
+                  out);
+            table_open(out, "findings-table");
+            fputs("<tr><th>kind</th><th>what</th><th>calls</th></tr>\n", out);
+        }
+        fputs("<tr><td>", out);
+        esc_col(out, st, 0);
+        fputs("</td><td>", out);
+        esc_col(out, st, 1);
+        fprintf(out, "</td><td class=\"n\">%lld</td></tr>\n", (long long)sqlite3_column_int64(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (!n) {
+        fputs("<p id=\"no-findings\">No anomaly, flag or STIR feedback.</p>\n</section>\n", out);
+        return;
+    }
+    fputs("</table>\n", out);
+    st = prep(c, "SELECT anomaly, call_id, first_seen, src_ip, detail FROM anomalies WHERE " WINDOW
+                 " ORDER BY first_seen_ns, anomaly, call_id LIMIT ?3");
+    if (st)
+        sqlite3_bind_int64(st, 3, c->o->top);
+    n = 0;
+    while (row(c, st)) {
+        if (n++ == 0) {
+            table_open(out, "anomaly-table");
+            fputs("<tr><th>anomaly</th><th>Call-ID</th><th>first seen</th><th>source</th><th>detail</th></tr>\n",
+                  out);
+        }
+        for (int i = 0; i < 5; i++) {
+            fputs(i == 0 ? "<tr><td>" : i == 2 ? "</td><td class=\"t\">" : "</td><td>", out);
+            esc_col(out, st, i);
+        }
+        fputs("</td></tr>\n", out);
+    }
+    sqlite3_finalize(st);
+    fputs(n ? "</table>\n</section>\n" : "</section>\n", out);
+}
+
 static void put_chains(struct ctx *c)
 {
     FILE *out = c->out;
@@ -1046,6 +1117,8 @@ int html_report_run(const struct html_opts *o, FILE *out)
                 put_origids(&c);
             if (!c.failed)
                 put_chains(&c);
+            if (!c.failed)
+                put_findings(&c);
             if (!c.failed)
                 put_certs(&c);
         }

@@ -103,6 +103,13 @@ done
 check "attest on an empty database still lists A, B, C, none" test \
     "$("$BIN" report attest -d "$tmp/empty.db" --csv | cut -d, -f1 | tr '\n' ' ')" = "attest A B C none "
 
+# ---- the HTML page's findings section (the rest of the page: tests/html.sh) ----------------
+"$BIN" report html -d "$db" -o "$tmp/an.html"
+check "report html: the findings section lists the 4 anomalous legs" test \
+    "$(grep -oE '<tr><td>(replay|stripping|re-signing)</td><td>an-' "$tmp/an.html" | wc -l)" = 4
+check "report html: 12 origid-many-tns flags counted" \
+    grep -q '<tr><td>flag</td><td>origid-many-tns</td><td class="n">12</td></tr>' "$tmp/an.html"
+
 # ---- evidence pack ---------------------------------------------------------------------------
 ev=$tmp/ev
 "$BIN" evidence an-replay-1@evil.example.net -d "$db" -o "$ev" --trust tests/pki/root.pem 2>/dev/null
