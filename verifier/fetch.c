@@ -79,12 +79,24 @@ bool fetch_addr_is_private(int family, const void *addr)
     const uint8_t *a = addr;
     static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
-    /* An IPv4 address in IPv6 clothing is judged as IPv4. */
-    if (memcmp(a, v4mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
-        return v4_private(a + 12);
-    static const uint8_t zero[15] = { 0 };
-    if (memcmp(a, zero, 15) == 0)
-        return true;                                     /* :: and ::1 */
+    static const uint8_t zero[12] = { 0 };
+    /* An IPv4 address in IPv6 clothing is judged as IPv4: v4-mapped, NAT64 (RFC 6052),
+     * and the deprecated IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1), which a host
+     * with SIT interfaces may still route to that IPv4 address. */
+    if (memcmp(a, v4mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 || memcmp(a, zero, 12) == 0)
+        return v4_private(a + 12); /* 0.0.0.0/8 is private: :: and ::1 too */
+    /* 6to4 (RFC 3056): 2002:a.b.c.d::/48 reaches a.b.c.d through the relay. */
+    if (a[0] == 0x20 && a[1] == 0x02)
+        return v4_private(a + 2);
+    /* Teredo (RFC 4380): 2001:0::/32 carries the server address and the client address
+     * (bit-inverted); either private means the packet ends up inside. */
+    if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0) {
+        uint8_t client[4] = { (uint8_t)~a[12], (uint8_t)~a[13], (uint8_t)~a[14], (uint8_t)~a[15] };
+        return v4_private(a + 4) || v4_private(client);
+    }
+    /* NAT64 local-use prefix (RFC 8215): translated inside the operator's own network. */
+    if (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1)
+        return true;
     return (a[0] & 0xfe) == 0xfc ||                      /* fc00::/7 unique local */
            (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||    /* fe80::/10 link-local */
            (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||    /* fec0::/10 site-local */
