@@ -20,9 +20,14 @@
 #define STIRPROBE_VERSION "0"
 #endif
 
+/* An operator's --x5u-connect-to target: exempt from the private-address rule, but only
+ * for the HOST:PORT it was given for — a signer's URL that names the same address
+ * directly (https://127.0.0.1/...) must still be refused. */
 struct exempt {
     int family;
     uint8_t addr[16];
+    char host[256]; /* HOST of HOST:PORT:HOST2:PORT2 ("" = any, as curl reads it) */
+    char port[8];   /* PORT ("" = any) */
 };
 
 struct req {
@@ -104,13 +109,25 @@ bool fetch_addr_is_private(int family, const void *addr)
            (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8); /* documentation */
 }
 
-static bool exempt(const struct fetcher *f, int family, const void *addr)
+static bool exempt(const struct req *r, int family, const void *addr)
 {
-    for (size_t i = 0; i < f->n_exempt; i++)
-        if (f->exempt[i].family == family &&
-            memcmp(f->exempt[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
-            return true;
-    return false;
+    const struct fetcher *f = r->f;
+    char *host = NULL, *port = NULL;
+    CURLU *u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, r->cur ? r->cur : r->url, 0) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_HOST, &host, 0);
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    }
+    bool yes = false;
+    for (size_t i = 0; i < f->n_exempt && !yes; i++) {
+        const struct exempt *x = &f->exempt[i];
+        yes = x->family == family && memcmp(x->addr, addr, family == AF_INET ? 4 : 16) == 0 && host &&
+              port && (!x->host[0] || strcasecmp(x->host, host) == 0) && (!x->port[0] || strcmp(x->port, port) == 0);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return yes;
 }
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *sa)
@@ -124,7 +141,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
         addr = &((const struct sockaddr_in6 *)(const void *)&sa->addr)->sin6_addr;
     /* Checked on the resolved address, so DNS names pointing inside are caught too. */
     if (!addr || (!r->f->cfg.allow_private && fetch_addr_is_private(sa->family, addr) &&
-                  !exempt(r->f, sa->family, addr))) {
+                  !exempt(r, sa->family, addr))) {
         r->refused_private = true;
         return CURL_SOCKET_BAD;
     }
@@ -486,6 +503,15 @@ static void parse_exempt(struct fetcher *f, const char *spec)
     memcpy(host, p, n);
     host[n] = '\0';
     struct exempt *x = &f->exempt[f->n_exempt];
+    memset(x, 0, sizeof *x);
+    /* The first two fields: which URL host and port the redirection is for. */
+    const char *c1 = strchr(spec[0] == '[' && strchr(spec, ']') ? strchr(spec, ']') : spec, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    size_t hn = c1 ? (size_t)(c1 - spec) : 0, pn = c2 ? (size_t)(c2 - c1 - 1) : 0;
+    if (!c2 || hn >= sizeof x->host || pn >= sizeof x->port)
+        return;
+    memcpy(x->host, spec, hn);
+    memcpy(x->port, c1 + 1, pn);
     if (inet_pton(AF_INET, host, x->addr) == 1)
         x->family = AF_INET;
     else if (inet_pton(AF_INET6, host, x->addr) == 1)
