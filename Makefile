@@ -58,6 +58,7 @@ deps:
 test: deps
 	$(MAKE) V=release all unit stirgen
 	$(MAKE) V=asan all unit replay
+	$(MAKE) $(FUZZ_BUILD) fuzz-build
 	tests/run
 
 demo: deps
@@ -87,14 +88,20 @@ build/release/bench_verify: build/release/bench/bench_verify.o $(filter-out $(B)
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD := V=fuzz CC=clang OPT_fuzz="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
+# tests/fuzz/TARGET.dict when there is one; new inputs go to build/fuzz/corpus/TARGET,
+# crashers to build/fuzz/crash-TARGET-* (copy them into tests/fuzz/regress/TARGET/).
 fuzz:
-	@scripts/deps.sh --with-fuzz
-	$(MAKE) V=fuzz CC=clang OPT_fuzz="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" fuzz-build
+	@scripts/deps.sh
+	$(MAKE) $(FUZZ_BUILD) fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p build/fuzz/corpus/$$t; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
-	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
-	        2>&1 | tail -2 || exit 1; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 $$dict \
+	        -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	        >build/fuzz/fuzz-$$t.log 2>&1; rc=$$?; tail -2 build/fuzz/fuzz-$$t.log; \
+	    [ $$rc = 0 ] || { echo "fuzz $$t failed: build/fuzz/fuzz-$$t.log"; exit 1; }; \
 	done
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz_%)
 

@@ -1,11 +1,13 @@
 /* summary: SQLite writer: schema, WAL, prepared statements, batched transactions. */
 #include "db/store.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 
 extern const char stirprobe_schema_sql[]; /* db/schema.sql, embedded at build time */
@@ -147,22 +149,48 @@ static int upgrade_schema(struct store *s, int from)
     return 0;
 }
 
+/* SQLite says "unable to open database file" or "attempt to write a readonly database";
+ * say which file cannot be written and why. A WAL database also needs its directory
+ * (for the -wal and -shm files). */
+static const char *ro_hint(const char *path, char *buf, size_t cap)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+        snprintf(buf, cap, " (the database file is read-only: %s)", strerror(errno));
+    else if (access(dir, W_OK) != 0)
+        snprintf(buf, cap, " (cannot write in %s, where the database and its -wal/-shm files go: %s)", dir,
+                 strerror(errno));
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
+    char hint[4200];
     struct store *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open database: %s", path, sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s: cannot open database: %s%s", path, sqlite3_errmsg(s->db),
+                 ro_hint(path, hint, sizeof hint));
         goto bad;
     }
     sqlite3_busy_timeout(s->db, 10000);
     int v;
     if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON") ||
         user_version(s, &v)) {
-        snprintf(err, errlen, "%s: %s", path, s->err);
+        snprintf(err, errlen, "%s: cannot open database: %s%s", path, s->err, ro_hint(path, hint, sizeof hint));
         goto bad;
     }
     if (v < STORE_SCHEMA_VERSION && upgrade_schema(s, v)) {

@@ -132,7 +132,9 @@ static int cover(struct datagram *g, uint32_t start, uint32_t end, size_t max)
     size_t n = g->nranges - (j - i) + 1;
     if (n > max)
         return -1;
-    struct range *nr = realloc(g->ranges, n * sizeof *nr);
+    /* Never shrink before the memmove: when the new range swallows several old ones the
+     * tail still has to be read from past the new count (fuzz_defrag found this). */
+    struct range *nr = n > g->nranges ? realloc(g->ranges, n * sizeof *nr) : g->ranges;
     if (!nr)
         return -1;
     g->ranges = nr;

@@ -252,7 +252,19 @@ static int table_add(struct table *t, sqlite3_stmt *st, bool header)
     }
     for (int i = 0; i < t->ncol; i++) {
         const char *v = header ? sqlite3_column_name(st, i) : (const char *)sqlite3_column_text(st, i);
-        t->cells[t->nrows * (size_t)t->ncol + (size_t)i] = strdup(v ? v : "");
+        char *cell = strdup(v ? v : "");
+        /* Captured text goes to a terminal: control bytes (ESC sequences, CR, BS) and
+         * bytes that are not UTF-8 (C1 controls on 8-bit terminals) are shown as '?', so
+         * a Call-ID cannot rewrite the screen or the table. */
+        for (unsigned char *q = (unsigned char *)cell; q && *q;) {
+            size_t u = *q >= 0x80 ? utf8_seq(q, strlen((char *)q)) : 1;
+            if (*q < 0x20 || *q == 0x7f || u == 0) {
+                *q++ = '?';
+                continue;
+            }
+            q += u;
+        }
+        t->cells[t->nrows * (size_t)t->ncol + (size_t)i] = cell;
     }
     t->nrows++;
     return 0;

@@ -5,8 +5,9 @@
 set -eu
 
 PKGS="make gcc pkg-config libpcap-dev libssl-dev libjansson-dev libsqlite3-dev
-libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 chromium"
-[ "${1:-}" = "--with-fuzz" ] && PKGS="$PKGS clang libclang-rt-dev"
+libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 chromium clang libclang-rt-dev"
+# clang + libclang-rt-dev: libFuzzer targets, run briefly by `make test` (tests/run) and at length by `make fuzz`.
+# chromium: the headless screenshot test of `report html`.
 
 missing=""
 for p in $PKGS; do

@@ -20,9 +20,14 @@
 #define STIRPROBE_VERSION "0"
 #endif
 
+/* An operator's --x5u-connect-to target: exempt from the private-address rule, but only
+ * for the HOST:PORT it was given for — a signer's URL that names the same address
+ * directly (https://127.0.0.1/...) must still be refused. */
 struct exempt {
     int family;
     uint8_t addr[16];
+    char host[256]; /* HOST of HOST:PORT:HOST2:PORT2 ("" = any, as curl reads it) */
+    char port[8];   /* PORT ("" = any) */
 };
 
 struct req {
@@ -79,12 +84,24 @@ bool fetch_addr_is_private(int family, const void *addr)
     const uint8_t *a = addr;
     static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
-    /* An IPv4 address in IPv6 clothing is judged as IPv4. */
-    if (memcmp(a, v4mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
-        return v4_private(a + 12);
-    static const uint8_t zero[15] = { 0 };
-    if (memcmp(a, zero, 15) == 0)
-        return true;                                     /* :: and ::1 */
+    static const uint8_t zero[12] = { 0 };
+    /* An IPv4 address in IPv6 clothing is judged as IPv4: v4-mapped, NAT64 (RFC 6052),
+     * and the deprecated IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1), which a host
+     * with SIT interfaces may still route to that IPv4 address. */
+    if (memcmp(a, v4mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 || memcmp(a, zero, 12) == 0)
+        return v4_private(a + 12); /* 0.0.0.0/8 is private: :: and ::1 too */
+    /* 6to4 (RFC 3056): 2002:a.b.c.d::/48 reaches a.b.c.d through the relay. */
+    if (a[0] == 0x20 && a[1] == 0x02)
+        return v4_private(a + 2);
+    /* Teredo (RFC 4380): 2001:0::/32 carries the server address and the client address
+     * (bit-inverted); either private means the packet ends up inside. */
+    if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0) {
+        uint8_t client[4] = { (uint8_t)~a[12], (uint8_t)~a[13], (uint8_t)~a[14], (uint8_t)~a[15] };
+        return v4_private(a + 4) || v4_private(client);
+    }
+    /* NAT64 local-use prefix (RFC 8215): translated inside the operator's own network. */
+    if (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1)
+        return true;
     return (a[0] & 0xfe) == 0xfc ||                      /* fc00::/7 unique local */
            (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||    /* fe80::/10 link-local */
            (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||    /* fec0::/10 site-local */
@@ -92,13 +109,25 @@ bool fetch_addr_is_private(int family, const void *addr)
            (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8); /* documentation */
 }
 
-static bool exempt(const struct fetcher *f, int family, const void *addr)
+static bool exempt(const struct req *r, int family, const void *addr)
 {
-    for (size_t i = 0; i < f->n_exempt; i++)
-        if (f->exempt[i].family == family &&
-            memcmp(f->exempt[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
-            return true;
-    return false;
+    const struct fetcher *f = r->f;
+    char *host = NULL, *port = NULL;
+    CURLU *u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, r->cur ? r->cur : r->url, 0) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_HOST, &host, 0);
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    }
+    bool yes = false;
+    for (size_t i = 0; i < f->n_exempt && !yes; i++) {
+        const struct exempt *x = &f->exempt[i];
+        yes = x->family == family && memcmp(x->addr, addr, family == AF_INET ? 4 : 16) == 0 && host &&
+              port && (!x->host[0] || strcasecmp(x->host, host) == 0) && (!x->port[0] || strcmp(x->port, port) == 0);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return yes;
 }
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *sa)
@@ -112,7 +141,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
         addr = &((const struct sockaddr_in6 *)(const void *)&sa->addr)->sin6_addr;
     /* Checked on the resolved address, so DNS names pointing inside are caught too. */
     if (!addr || (!r->f->cfg.allow_private && fetch_addr_is_private(sa->family, addr) &&
-                  !exempt(r->f, sa->family, addr))) {
+                  !exempt(r, sa->family, addr))) {
         r->refused_private = true;
         return CURL_SOCKET_BAD;
     }
@@ -474,6 +503,15 @@ static void parse_exempt(struct fetcher *f, const char *spec)
     memcpy(host, p, n);
     host[n] = '\0';
     struct exempt *x = &f->exempt[f->n_exempt];
+    memset(x, 0, sizeof *x);
+    /* The first two fields: which URL host and port the redirection is for. */
+    const char *c1 = strchr(spec[0] == '[' && strchr(spec, ']') ? strchr(spec, ']') : spec, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    size_t hn = c1 ? (size_t)(c1 - spec) : 0, pn = c2 ? (size_t)(c2 - c1 - 1) : 0;
+    if (!c2 || hn >= sizeof x->host || pn >= sizeof x->port)
+        return;
+    memcpy(x->host, spec, hn);
+    memcpy(x->port, c1 + 1, pn);
     if (inet_pton(AF_INET, host, x->addr) == 1)
         x->family = AF_INET;
     else if (inet_pton(AF_INET6, host, x->addr) == 1)

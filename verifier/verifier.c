@@ -34,6 +34,7 @@ struct centry {
     long http_status;
     int64_t fetched_at, expires_at; /* wall clock; expires_at 0 = never (cert-map) */
     unsigned refs;            /* jobs holding it */
+    size_t bytes;             /* body size charged to the cache's byte cap */
     struct waiter *waiters;
     /* Packet times at which the chain was found good: one X509 verification covers
      * every later call whose time falls inside the chain's validity window. */
@@ -77,6 +78,7 @@ struct verifier {
     pthread_mutex_t lock;
     pthread_cond_t work_cv, done_cv, room_cv;
     struct lhash certs;
+    size_t cert_bytes;        /* bodies of the cached chains, against cfg.max_cert_bytes */
     struct lhash sigs;
     struct job *ready, *ready_tail;
     struct job *done, *done_tail;
@@ -108,8 +110,9 @@ static int centry_eq(const struct lh_node *n, const void *key)
     return strcmp(LH_ENTRY(n, struct centry, node)->url, key) == 0;
 }
 
-static void centry_free(struct centry *e)
+static void centry_free(struct verifier *v, struct centry *e)
 {
+    v->cert_bytes -= e->bytes;
     cert_chain_free(e->chain);
     free(e->url);
     free(e);
@@ -119,12 +122,14 @@ static void evict_unused(struct verifier *v)
 {
     struct lh_node *n = lh_oldest(&v->certs);
     /* Walk from the oldest; entries in use or being fetched stay. */
-    while (n && v->certs.count > v->cfg.max_certs) {
+    /* Two caps: entries, and the bytes of their chains (an attacker choosing x5u URLs
+     * chooses how big each chain is, up to CERT_BODY_MAX). */
+    while (n && (v->certs.count > v->cfg.max_certs || v->cert_bytes > v->cfg.max_cert_bytes)) {
         struct lh_node *newer = n->newer == &v->certs.lru ? NULL : n->newer;
         struct centry *e = LH_ENTRY(n, struct centry, node);
         if (e->refs == 0 && e->state != CE_PENDING) {
             lh_remove(&v->certs, n);
-            centry_free(e);
+            centry_free(v, e);
             v->n.certs_evicted++;
         }
         n = newer;
@@ -188,6 +193,8 @@ static void settle(struct verifier *v, struct centry *e, struct cert_chain *chai
                    long http_status, long max_age, const uint8_t *body, size_t len, bool persist)
 {
     e->chain = chain;
+    e->bytes = chain ? len : 0;
+    v->cert_bytes += e->bytes;
     e->error = error;
     e->http_status = http_status;
     e->state = chain ? CE_OK : CE_FAILED;
@@ -327,7 +334,7 @@ static struct centry *acquire(struct verifier *v, const char *url, bool *fetch)
         }
         if (e->refs == 0) { /* stale and unused: fetch afresh */
             lh_remove(&v->certs, &e->node);
-            centry_free(e);
+            centry_free(v, e);
         } else { /* stale but in use: still good for those jobs; refetch under the same key later */
             v->n.x5u_cache_hits++;
             e->refs++;
@@ -675,6 +682,7 @@ struct verifier *verifier_new(const struct verifier_cfg *cfg, char *err, size_t 
     DEFAULT(threads, online_cpus());
     DEFAULT(max_pending, 10000);
     DEFAULT(max_certs, 10000);
+    DEFAULT(max_cert_bytes, (size_t)64 << 20);
     DEFAULT(ttl_floor, 300);
     DEFAULT(ttl_ceiling, 86400);
     DEFAULT(ttl_default, 3600);
@@ -741,7 +749,7 @@ void verifier_free(struct verifier *v)
             e->waiters = w->next;
             free(w);
         }
-        centry_free(e);
+        centry_free(v, e);
     }
     while ((n = lh_oldest(&v->sigs)) != NULL) {
         lh_remove(&v->sigs, n);
@@ -786,6 +794,8 @@ void verifier_seed(struct verifier *v, const char *x5u, const uint8_t *body, siz
     if (!lh_find(&v->certs, h, centry_eq, x5u) && (e = calloc(1, sizeof *e)) && (e->url = strdup(x5u))) {
         e->state = CE_OK;
         e->chain = chain;
+        e->bytes = len;
+        v->cert_bytes += len;
         e->fetched_at = fetched_at;
         e->expires_at = cache_until;
         lh_insert(&v->certs, &e->node, h);

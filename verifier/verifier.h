@@ -24,6 +24,7 @@ struct verifier_cfg {
     int threads;                /* workers; 0 = online CPUs */
     size_t max_pending;         /* calls in flight; submit waits beyond; 0 = 10000 */
     size_t max_certs;           /* cached x5u entries; 0 = 10000 */
+    size_t max_cert_bytes;      /* x5u bodies of the cached chains; 0 = 64 MiB */
     long ttl_floor, ttl_ceiling, ttl_default, ttl_negative; /* seconds; 0 = 300, 86400, 3600, 300 */
 };
 

@@ -14,6 +14,13 @@ tests/tools/x5u-servers.sh).  Python 3 standard library only.
   /slow.pem            200, the sp-a chain dripped one byte per second; gives up
                        after 60 s; logs when the client hangs up
   /not-a-cert.pem      200, garbage (including a PEM block that is not base64)
+  /redirect-loopback.pem  302 to https://127.0.0.1:PORT/sp-a.pem (this server, by address)
+  /redirect-localhost.pem 302 to https://localhost:PORT/sp-a.pem (a name for loopback)
+  /redirect-file.pem   302 to file:///etc/passwd
+  /chain100.pem        200, 100 certificates: the sp-a chain, then its last certificate
+                       98 more times (over the 64 KiB body cap)
+  /chain9.pem          200, 9 certificates the same way (under the body cap, over the
+                       8-certificate chain cap)
   anything else        404
 
 Every request line goes to the log ("GET /path" per line, with a timestamp),
@@ -81,6 +88,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.head(302, length=0, extra=[("Location", "https://evil.invalid/sp-a.pem")])
             elif p == "/redirect-cross.pem":
                 self.head(302, length=0, extra=[("Location", "https://certs.stirprobe.test/sp-a.pem")])
+            elif p in ("/redirect-loopback.pem", "/redirect-localhost.pem"):
+                host = "127.0.0.1" if "loopback" in p else "localhost"
+                self.head(302, length=0, extra=[("Location", "https://%s:%d/sp-a.pem"
+                                                 % (host, self.server.server_address[1]))])
+            elif p == "/redirect-file.pem":
+                self.head(302, length=0, extra=[("Location", "file:///etc/passwd")])
+            elif p in ("/chain100.pem", "/chain9.pem"):
+                last = chain[chain.rindex(b"-----BEGIN CERTIFICATE-----"):]
+                body = chain + last * ((100 if "100" in p else 9) - chain.count(b"-----BEGIN CERTIFICATE-----"))
+                self.head(200, "application/pem-certificate-chain", len(body))
+                self.wfile.write(body)
             elif p == "/redirect-same.pem":
                 self.head(302, length=0, extra=[("Location", "/sp-a.pem")])
             elif p == "/sp-a.pem":

@@ -55,6 +55,24 @@ static void csv_formula(void)
     expect("1443208345", false, "1443208345", __LINE__);
 }
 
+/* Bytes that are not UTF-8, and NUL, become U+FFFD; valid UTF-8 stays as it is. */
+static void csv_not_utf8(void)
+{
+    char *got = field("a\0b", 3, true);
+    th_check_str(got, "a\xef\xbf\xbd" "b", __FILE__, __LINE__, "NUL");
+    free(got);
+    got = field("\xe9t\xe9", 3, true);
+    th_check_str(got, "\xef\xbf\xbdt\xef\xbf\xbd", __FILE__, __LINE__, "latin-1");
+    free(got);
+    got = field("\xc3\x28,\"", 4, true);
+    th_check_str(got, "\"\xef\xbf\xbd(,\"\"\"", __FILE__, __LINE__, "bad sequence, quoted");
+    free(got);
+    expect("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", true, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", __LINE__);
+    expect("\xed\xa0\x80", true, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", __LINE__); /* a surrogate */
+    expect("\t=1+1", true, "'\t=1+1", __LINE__);
+    expect("\r=1", true, "\"'\r=1\"", __LINE__);
+}
+
 static void csv_empty(void)
 {
     expect("", true, "", __LINE__);
@@ -103,5 +121,6 @@ void test_csv(void)
     RUN(csv_plain_and_quoted);
     RUN(csv_formula);
     RUN(csv_empty);
+    RUN(csv_not_utf8);
     RUN(csv_row);
 }

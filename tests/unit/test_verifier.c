@@ -422,6 +422,52 @@ static void vr_backpressure(void)
     verifier_free(v);
 }
 
+/* ---- certificate cache caps -------------------------------------------------------------- */
+
+/* Entries over the byte cap (or the count cap) go, oldest first, and are counted. */
+static void vr_cert_cache_caps(void)
+{
+    size_t len = 0;
+    char *body = th_read_file("tests/pki/sp-a.chain.pem", &len);
+    th_check(body != NULL && len > 0, __FILE__, __LINE__, "tests/pki/sp-a.chain.pem");
+    if (!body)
+        return;
+    struct verifier_cfg cfg = { .trust = "tests/pki/root.pem", .threads = 1, .max_iat_age = 60,
+                                .max_cert_bytes = 3 * len + len / 2, .max_certs = 100 };
+    char err[256] = "";
+    struct verifier *v = verifier_new(&cfg, err, sizeof err);
+    th_check(v != NULL, __FILE__, __LINE__, "verifier_new: %s", err);
+    if (!v) {
+        free(body);
+        return;
+    }
+    int64_t now = (int64_t)time(NULL);
+    char url[64];
+    for (int i = 0; i < 10; i++) {
+        snprintf(url, sizeof url, "https://certs.example.com/%d.pem", i);
+        verifier_seed(v, url, (const uint8_t *)body, len, now, now + 3600);
+    }
+    struct verifier_counters n;
+    verifier_get_counters(v, &n);
+    CHECK_EQ_INT((long long)n.certs_evicted, 7); /* three chains fit in 3.5 bodies' worth */
+    verifier_free(v);
+
+    cfg.max_cert_bytes = 0; /* default 64 MiB: the count cap decides */
+    cfg.max_certs = 4;
+    v = verifier_new(&cfg, err, sizeof err);
+    th_check(v != NULL, __FILE__, __LINE__, "verifier_new: %s", err);
+    if (v) {
+        for (int i = 0; i < 10; i++) {
+            snprintf(url, sizeof url, "https://certs.example.com/%d.pem", i);
+            verifier_seed(v, url, (const uint8_t *)body, len, now, now + 3600);
+        }
+        verifier_get_counters(v, &n);
+        CHECK_EQ_INT((long long)n.certs_evicted, 6);
+        verifier_free(v);
+    }
+    free(body);
+}
+
 /* ---- configuration errors ---------------------------------------------------------------- */
 
 static void vr_config(void)
@@ -453,5 +499,6 @@ void test_verifier(void)
     RUN(vr_labels);
     RUN(vr_bulk);
     RUN(vr_backpressure);
+    RUN(vr_cert_cache_caps);
     free_cases();
 }
