@@ -65,11 +65,12 @@ static void check(const uint8_t *p, size_t n, const struct hep_msg *m)
     const char *why;
     REQUIRE(hep_decode(enc, e, &d, &why) == HEP_OK && d.len == e);
     REQUIRE(d.has_ip == m->has_ip && (!m->has_ip || (same_addr(&d.src, &m->src) && same_addr(&d.dst, &m->dst))));
-    REQUIRE(d.has_ports == m->has_ports && d.sport == m->sport && d.dport == m->dport);
+    /* (a field is only meaningful when its has_* flag is set) */
+    REQUIRE(d.has_ports == m->has_ports && (!m->has_ports || (d.sport == m->sport && d.dport == m->dport)));
     REQUIRE(d.has_ts == m->has_ts && (!m->has_ts || (d.ts_sec == m->ts_sec && d.ts_usec == m->ts_usec)));
-    REQUIRE(d.has_proto == m->has_proto && d.ip_proto == m->ip_proto);
-    REQUIRE(d.has_proto_type == m->has_proto_type && d.proto_type == m->proto_type);
-    REQUIRE(d.has_capture_id == m->has_capture_id && d.capture_id == m->capture_id);
+    REQUIRE(d.has_proto == m->has_proto && (!m->has_proto || d.ip_proto == m->ip_proto));
+    REQUIRE(d.has_proto_type == m->has_proto_type && (!m->has_proto_type || d.proto_type == m->proto_type));
+    REQUIRE(d.has_capture_id == m->has_capture_id && (!m->has_capture_id || d.capture_id == m->capture_id));
     REQUIRE(d.payload.n == m->payload.n && (!m->payload.n || memcmp(d.payload.p, m->payload.p, m->payload.n) == 0));
     REQUIRE(d.auth_key.n == m->auth_key.n && d.correlation_id.n == m->correlation_id.n);
 }
