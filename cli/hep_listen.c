@@ -152,7 +152,7 @@ static void datagram(struct hl *L, const uint8_t *d, size_t n)
 
 static void read_udp(struct hl *L, uint8_t *buf)
 {
-    for (int i = 0; i < BURST; i++) {
+    for (int i = 0; i < BURST && !(L->cfg->count && L->received >= L->cfg->count); i++) {
         char cbuf[CMSG_SPACE(sizeof(uint32_t))];
         struct iovec iov = { .iov_base = buf, .iov_len = DGRAM_MAX };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
@@ -174,8 +174,6 @@ static void read_udp(struct hl *L, uint8_t *buf)
             continue;
         }
         datagram(L, buf, (size_t)n);
-        if (L->cfg->count && L->received >= L->cfg->count)
-            return;
     }
 }
 
@@ -258,6 +256,29 @@ static void accept_client(struct hl *L)
     }
     pipeline_count(L->p, ST_DROP_HEP_CONN_REFUSED, 1);
     close(fd);
+}
+
+/* Read everything the kernel holds for us now (datagrams, client bytes), without waiting. */
+static void drain(struct hl *L, uint8_t *dbuf)
+{
+    if (!L->cfg->tcp) {
+        uint64_t before;
+        do {
+            before = L->received;
+            read_udp(L, dbuf);
+        } while (L->received != before && !(L->cfg->count && L->received >= L->cfg->count));
+        return;
+    }
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &L->clients[i];
+        while (c->fd >= 0) {
+            size_t before = c->n;
+            uint64_t got = L->received;
+            read_client(L, c);
+            if (c->fd >= 0 && c->n == before && L->received == got)
+                break; /* nothing more right now (EAGAIN) */
+        }
+    }
 }
 
 /* "[ADDR:]PORT" → a bound socket. */
@@ -428,6 +449,9 @@ int hep_listen_run(const struct pipeline_cfg *pcfg, const struct hep_listen_cfg 
         if ((hc->count && L.received >= hc->count) || (hc->duration > 0 && now - start >= hc->duration * 1000))
             break;
     }
+    /* What already arrived is decoded before storing, as capture does with its queue. */
+    if (status == 0)
+        drain(&L, dbuf);
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (L.clients[i].fd >= 0)
             close_client(&L, &L.clients[i]);

@@ -41,6 +41,7 @@ static const char usage[] =
     "      --hep-out HOST:PORT[/udp|/tcp]  also send every SIP message and call verdict as HEP3\n"
     "      --hep-id N         HEP capture agent id (default 0)\n"
     "      --hep-pass KEY     HEP auth key sent (hep --listen: also required on what arrives)\n"
+    "      --hep-rate N       send at most N HEP messages a second (default: no limit)\n"
     "\n"
     "capture options:\n"
     "  -i IFACE               interface to capture on ('any': all of them)\n"
@@ -87,6 +88,7 @@ enum {
     OPT_HEP_OUT,
     OPT_HEP_ID,
     OPT_HEP_PASS,
+    OPT_HEP_RATE,
     OPT_LISTEN,
     OPT_TCP,
 };
@@ -114,6 +116,7 @@ static int bad_usage(const char *msg)
     { "hep-out", required_argument, NULL, OPT_HEP_OUT },                   \
     { "hep-id", required_argument, NULL, OPT_HEP_ID },                     \
     { "hep-pass", required_argument, NULL, OPT_HEP_PASS },                 \
+    { "hep-rate", required_argument, NULL, OPT_HEP_RATE },                 \
     { "help", no_argument, NULL, 'h' }
 #define COMMON_SHORT_OPTS "d:qh"
 
@@ -173,6 +176,11 @@ static int common_opt(int c, struct pipeline_cfg *cfg)
         if (!num_opt("--hep-id", 0, 4294967295L, "a number from 0 to 4294967295", &v))
             return -1;
         cfg->hep_id = (uint32_t)v;
+        return 1;
+    case OPT_HEP_RATE:
+        if (!num_opt("--hep-rate", 1, 10000000, "a number of messages a second from 1 to 10000000", &v))
+            return -1;
+        cfg->hep_rate = (uint32_t)v;
         return 1;
     default:
         return 0;

@@ -582,7 +582,7 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
             snprintf(err, errlen, "out of memory");
             goto bad;
         }
-        if (!(p->hep = hep_out_new(cfg->hep_out, HEP_OUT_QUEUE_BYTES, err, errlen)))
+        if (!(p->hep = hep_out_new(cfg->hep_out, HEP_OUT_QUEUE_BYTES, cfg->hep_rate, err, errlen)))
             goto bad;
     }
     struct probe_cfg pc;

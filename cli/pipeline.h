@@ -36,6 +36,7 @@ struct pipeline_cfg {
     const char *hep_out;      /* --hep-out HOST:PORT[/udp|/tcp], NULL for none */
     uint32_t hep_id;          /* --hep-id: capture agent id */
     const char *hep_pass;     /* --hep-pass: auth key, NULL for none */
+    uint32_t hep_rate;        /* --hep-rate: messages a second at most, 0 = no limit */
 };
 
 struct pipeline;

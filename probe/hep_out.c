@@ -25,6 +25,7 @@ struct hep_out {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     bool tcp;
+    int64_t gap_ns; /* --hep-rate: least time between two sends, 0 = none */
     int fd; /* sender thread only (UDP: opened in hep_out_new) */
     struct pktq *q;
     pthread_t tid;
@@ -39,6 +40,13 @@ static int64_t mono_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static void sleep_ms(int ms)
@@ -146,7 +154,7 @@ static void *sender(void *arg)
     struct capture_pkt m;
     bool have = false;
     int backoff = BACKOFF_MIN_MS;
-    int64_t next_try = 0;
+    int64_t next_try = 0, next_send = 0;
     while (!atomic_load(&h->abort)) {
         if (!have) {
             enum pktq_rc rc = pktq_pop(h->q, &m, 100);
@@ -170,6 +178,15 @@ static void *sender(void *arg)
             backoff = BACKOFF_MIN_MS;
             atomic_fetch_add(&h->connects, 1);
         }
+        if (h->gap_ns) {
+            int64_t now = mono_ns();
+            if (now < next_send) {
+                struct timespec t = { .tv_sec = (next_send - now) / 1000000000LL,
+                                      .tv_nsec = (long)((next_send - now) % 1000000000LL) };
+                nanosleep(&t, NULL);
+            }
+            next_send = (now > next_send ? now : next_send) + h->gap_ns;
+        }
         if (send_all(h->fd, m.data, m.caplen) == 0) {
             atomic_fetch_add(&h->sent, 1);
         } else {
@@ -191,7 +208,7 @@ static void *sender(void *arg)
     return NULL;
 }
 
-struct hep_out *hep_out_new(const char *target, size_t queue_bytes, char *err, size_t errlen)
+struct hep_out *hep_out_new(const char *target, size_t queue_bytes, uint32_t rate, char *err, size_t errlen)
 {
     char host[256], port[8];
     bool tcp;
@@ -213,6 +230,7 @@ struct hep_out *hep_out_new(const char *target, size_t queue_bytes, char *err, s
     h->addrlen = ai->ai_addrlen;
     freeaddrinfo(ai);
     h->tcp = tcp;
+    h->gap_ns = rate ? 1000000000LL / rate : 0;
     h->fd = -1;
     atomic_init(&h->abort, false);
     atomic_init(&h->done, false);

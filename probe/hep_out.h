@@ -18,9 +18,12 @@
 struct hep_out;
 
 /* target: "HOST:PORT[/udp|/tcp]" (IPv6 literal in brackets; UDP by default). The
- * host is resolved once, here. NULL with a message in err when the target is not of
- * that form, does not resolve, or no socket can be made. */
-struct hep_out *hep_out_new(const char *target, size_t queue_bytes, char *err, size_t errlen);
+ * host is resolved once, here. rate: at most this many messages a second (0: as fast
+ * as the socket takes them), for UDP collectors, which have no flow control and drop
+ * what their socket buffer cannot hold; what waits stays in the queue. NULL with a
+ * message in err when the target is not of that form, does not resolve, or no socket
+ * can be made. */
+struct hep_out *hep_out_new(const char *target, size_t queue_bytes, uint32_t rate, char *err, size_t errlen);
 
 /* Queue one message (copied). Never blocks; false when it was dropped (queue full). */
 bool hep_out_send(struct hep_out *h, const uint8_t *msg, size_t len);

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="make gcc pkg-config libpcap-dev libssl-dev libjansson-dev libsqlite3-dev
-libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2"
+libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 sngrep"
 [ "${1:-}" = "--with-fuzz" ] && PKGS="$PKGS clang libclang-rt-dev"
 
 missing=""

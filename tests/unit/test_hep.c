@@ -283,7 +283,7 @@ static void test_out_targets(void)
                           "127.0.0.1:9060/sctp", "::1:9060", "[::1]9060", "[::1:9060" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        struct hep_out *h = hep_out_new(bad[i], 0, err, sizeof err);
+        struct hep_out *h = hep_out_new(bad[i], 0, 0, err, sizeof err);
         CHECK(h == NULL && err[0] != '\0');
         hep_out_free(h);
     }
@@ -301,7 +301,7 @@ static void test_out_udp(void)
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char target[64], err[256];
     snprintf(target, sizeof target, "127.0.0.1:%u/udp", ntohs(a.sin_port));
-    struct hep_out *h = hep_out_new(target, 0, err, sizeof err);
+    struct hep_out *h = hep_out_new(target, 0, 0, err, sizeof err);
     if (!CHECK(h != NULL)) {
         printf("    %s\n", err);
         close(s);
@@ -334,7 +334,7 @@ static void test_out_tcp_unreachable(void)
         return;
     char target[64], err[256];
     snprintf(target, sizeof target, "127.0.0.1:%u/tcp", ntohs(a.sin_port)); /* bound, not listening */
-    struct hep_out *h = hep_out_new(target, 0, err, sizeof err);
+    struct hep_out *h = hep_out_new(target, 0, 0, err, sizeof err);
     if (!CHECK(h != NULL))
         return;
     for (int i = 0; i < 5; i++)
@@ -360,7 +360,7 @@ static void test_out_tcp(void)
         return;
     char target[64], err[256];
     snprintf(target, sizeof target, "127.0.0.1:%u/tcp", ntohs(a.sin_port));
-    struct hep_out *h = hep_out_new(target, 0, err, sizeof err);
+    struct hep_out *h = hep_out_new(target, 0, 0, err, sizeof err);
     if (!CHECK(h != NULL))
         return;
     for (int i = 0; i < 3; i++)
