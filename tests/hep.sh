@@ -7,6 +7,7 @@
 #    SIP message per SIP message, one JSON verdict per call, correlation id = Call-ID;
 #  - auth key, malformed input counted and skipped, -c, --duration, usage errors;
 #  - TCP reconnect: a relay queues while its collector is down and delivers once it is up;
+#  - capture --hep-out: live packets replayed on the lo of a namespace of our own;
 #  - interop with sngrep (Debian package): sngrep sends us HEP3 and HEP2 from a capture,
 #    and receives our HEP3 (in a network namespace of our own, so its capture device sees
 #    nothing else) and saves it to a pcap that must give the same calls.
@@ -255,6 +256,33 @@ else
         fi
     else
         ip netns exec "$ns" ip link set lo up
+        # capture --hep-out: live packets on this namespace's lo (the demo capture moved into
+        # 127.0.0.0/8, as the live tests do) to a listener in the same namespace.
+        if command -v tcprewrite >/dev/null && tcprewrite --pnat=0.0.0.0/0:127.0.0.0/8 -i $P/demo.pcap \
+               -o "$tmp/lo.pcap" >/dev/null 2>&1 && tests/tools/loopback-only.py "$tmp/lo.pcap" >/dev/null 2>&1; then
+            rm -f "$tmp/live-hep.db" "$tmp/live.db"
+            ip netns exec "$ns" $BIN hep --listen 127.0.0.1:9062 --stats-interval 0 -d "$tmp/live-hep.db" 2>"$tmp/live-hep.err" &
+            hpid=$!; pids+=("$hpid")
+            ip netns exec "$ns" $BIN capture -i lo -f 'not udp port 9062' --stats-interval 1 -d "$tmp/live.db" \
+                --hep-out 127.0.0.1:9062 2>"$tmp/live.err" &
+            cpid=$!; pids+=("$cpid")
+            if ready "$tmp/live.err" "listening on lo" && ready "$tmp/live-hep.err" "listening for HEP"; then
+                ip netns exec "$ns" timeout 60 tcpreplay -q -i lo --pps 500 "$tmp/lo.pcap" >/dev/null 2>&1
+                ready "$tmp/live.err" "stirprobe: 105 pkts"
+                stop "$cpid"; rc=$?
+                check "capture --hep-out: capture stops on SIGTERM with exit 0 (got $rc)" test $rc = 0
+                stop "$hpid"
+                check "capture --hep-out: the listener got the calls the capture stored" \
+                    cmp <(calls live) <(calls live-hep)
+                check "capture --hep-out: every SIP message sent and received ($(stat live hep_messages_sent))" \
+                    test "$(stat live hep_messages_sent)" = "$(stat live-hep hep_messages_received)" -a \
+                         "$(stat live sip_messages)" = "$(stat live-hep sip_messages)"
+            else
+                bad "capture --hep-out: capture or listener did not start"; sed 's/^/    /' "$tmp/live.err" | head -3
+            fi
+        else
+            bad "capture --hep-out: cannot make a loopback-only capture (tcprewrite)"
+        fi
         for cap in verify demo; do
             rm -f "$tmp/sngrep-$cap.pcap"
             ip netns exec "$ns" sngrep -L udp:127.0.0.1:9060 -N -q -O "$tmp/sngrep-$cap.pcap" >"$tmp/sngrep-L.out" 2>&1 &
