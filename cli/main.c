@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/hep_listen.h"
 #include "cli/live.h"
 #include "cli/pipeline.h"
 #include "cli/report_html.h"
@@ -21,6 +22,7 @@
 static const char usage[] =
     "usage: stirprobe read [OPTIONS] FILE...        offline: pcap, pcapng, .gz, '-' = stdin\n"
     "       stirprobe capture -i IFACE [-f BPF] [OPTIONS]   live, until SIGINT/SIGTERM\n"
+    "       stirprobe hep --listen [ADDR:]PORT [--tcp] [OPTIONS]   receive HEP, until SIGINT/SIGTERM\n"
     "       stirprobe report KIND [--db PATH] [--csv|--json] [--since T] [--until T] [REPORT OPTIONS]\n"
     "       stirprobe report html [--db PATH] [--since T] [--until T] -o FILE   one HTML page (--help)\n"
     "       stirprobe evidence CALL-ID [--db PATH] -o DIR [--trust PATH] [--pcap FILE]...\n"
@@ -40,6 +42,10 @@ static const char usage[] =
     "      --x5u-connect-to HOST:PORT:HOST2:PORT2  connect elsewhere for an x5u host (repeatable)\n"
     "      --max-iat-age SECS allowed |iat - packet time| (default 60)\n"
     "      --threads N        verification threads (default: one per core)\n"
+    "      --hep-out HOST:PORT[/udp|/tcp]  also send every SIP message and call verdict as HEP3\n"
+    "      --hep-id N         HEP capture agent id (default 0)\n"
+    "      --hep-pass KEY     HEP auth key sent (hep --listen: also required on what arrives)\n"
+    "      --hep-rate N       send at most N HEP messages a second (default: no limit)\n"
     "\n"
     "capture options:\n"
     "  -i IFACE               interface to capture on ('any': all of them)\n"
@@ -52,6 +58,10 @@ static const char usage[] =
     "  -c COUNT               stop after COUNT packets\n"
     "      --duration SECS    stop after SECS seconds\n"
     "  SIGINT/SIGTERM store open calls and exit 0; SIGHUP reopens the database file\n"
+    "\n"
+    "hep options (and -c, --duration, --stats-interval as for capture):\n"
+    "      --listen [ADDR:]PORT  where to receive HEP1/2/3 (all addresses when ADDR is left out)\n"
+    "      --tcp              HEP3 over TCP instead of UDP\n"
     "\n"
     "report kinds: calls stats attest failures origid chains verstat signers certs anomalies flags\n"
     "              feedback\n"
@@ -93,6 +103,12 @@ enum {
     OPT_WARN_DAYS,
     OPT_WINDOW,
     OPT_PCAP,
+    OPT_HEP_OUT,
+    OPT_HEP_ID,
+    OPT_HEP_PASS,
+    OPT_HEP_RATE,
+    OPT_LISTEN,
+    OPT_TCP,
 };
 
 static int bad_usage(const char *msg)
@@ -115,6 +131,10 @@ static int bad_usage(const char *msg)
     { "x5u-connect-to", required_argument, NULL, OPT_CONNECT_TO },         \
     { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },           \
     { "threads", required_argument, NULL, OPT_THREADS },                   \
+    { "hep-out", required_argument, NULL, OPT_HEP_OUT },                   \
+    { "hep-id", required_argument, NULL, OPT_HEP_ID },                     \
+    { "hep-pass", required_argument, NULL, OPT_HEP_PASS },                 \
+    { "hep-rate", required_argument, NULL, OPT_HEP_RATE },                 \
     { "help", no_argument, NULL, 'h' }
 #define COMMON_SHORT_OPTS "d:qh"
 
@@ -167,6 +187,18 @@ static int common_opt(int c, struct pipeline_cfg *cfg)
         if (!num_opt("--threads", 1, 256, "a number from 1 to 256", &v))
             return -1;
         cfg->threads = (int)v;
+        return 1;
+    case OPT_HEP_OUT: cfg->hep_out = optarg; return 1;
+    case OPT_HEP_PASS: cfg->hep_pass = optarg; return 1;
+    case OPT_HEP_ID:
+        if (!num_opt("--hep-id", 0, 4294967295L, "a number from 0 to 4294967295", &v))
+            return -1;
+        cfg->hep_id = (uint32_t)v;
+        return 1;
+    case OPT_HEP_RATE:
+        if (!num_opt("--hep-rate", 1, 10000000, "a number of messages a second from 1 to 10000000", &v))
+            return -1;
+        cfg->hep_rate = (uint32_t)v;
         return 1;
     default:
         return 0;
@@ -307,6 +339,58 @@ static int cmd_capture(int argc, char **argv)
     if (lc.stats_interval < 0)
         lc.stats_interval = cfg.quiet ? 0 : 10;
     return live_run(&cfg, &lc);
+}
+
+static int cmd_hep(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG_OPTS,
+        { "listen", required_argument, NULL, OPT_LISTEN },
+        { "tcp", no_argument, NULL, OPT_TCP },
+        { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+        { "duration", required_argument, NULL, OPT_DURATION },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pipeline_cfg cfg;
+    default_cfg(&cfg);
+    struct hep_listen_cfg hc = { .stats_interval = -1 };
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTS "c:", opts, NULL)) != -1) {
+        int r = common_opt(c, &cfg);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case OPT_LISTEN: hc.listen = optarg; break;
+        case OPT_TCP: hc.tcp = true; break;
+        case OPT_STATS_INTERVAL:
+            if (!num_opt("--stats-interval", 0, 86400, "a number of seconds", &v))
+                return 1;
+            hc.stats_interval = v;
+            break;
+        case OPT_DURATION:
+            if (!num_opt("--duration", 1, 100L * 365 * 86400, "a number of seconds", &v))
+                return 1;
+            hc.duration = v;
+            break;
+        case 'c':
+            if (!num_opt("-c", 1, LONG_MAX, "a message count", &v))
+                return 1;
+            hc.count = (uint64_t)v;
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return bad_usage(NULL);
+        }
+    }
+    if (!hc.listen)
+        return bad_usage("hep: give --listen [ADDR:]PORT");
+    if (optind < argc)
+        return bad_usage("hep: unexpected argument");
+    if (hc.stats_interval < 0)
+        hc.stats_interval = cfg.quiet ? 0 : 10;
+    return hep_listen_run(&cfg, &hc);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -478,6 +562,8 @@ int main(int argc, char **argv)
         return cmd_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(cmd, "hep") == 0)
+        return cmd_hep(argc - 1, argv + 1);
     if (strcmp(cmd, "evidence") == 0)
         return cmd_evidence(argc - 1, argv + 1);
     char msg[128];

@@ -13,6 +13,8 @@
 #include "db/store.h"
 #include "decoders/sip.h"
 #include "probe/capture.h"
+#include "probe/hep.h"
+#include "probe/hep_out.h"
 #include "probe/ip.h"
 #include "probe/link.h"
 #include "probe/pcapng_write.h"
@@ -48,6 +50,11 @@ struct pipeline {
     const char *const *ev_call_ids; /* evidence only of these Call-IDs (NULL: every SIP frame) */
     size_t ev_n_call_ids;
     uint8_t *synth;           /* EVIDENCE_SYNTH_MAX bytes: a rebuilt IP datagram */
+
+    /* --hep-out: the sender, its counters already added to stats, an encoding buffer */
+    struct hep_out *hep;
+    struct hep_out_counters hep_done;
+    uint8_t *hep_buf;         /* HEP3_MAX_LEN bytes */
 };
 
 /* ---- evidence (-w) ---------------------------------------------------------------------
@@ -59,6 +66,8 @@ struct pipeline {
  * completed it (same link type, so the file keeps one interface), with a comment; the
  * earlier fragments are no longer at hand. When the fragments travelled inside a
  * tunnel the completing frame is written as it is. */
+
+#define HEP_FLUSH_MS 5000 /* at the end, how long queued HEP messages may take to leave */
 
 #define LINK_PREFIX_MAX 256
 #define EVIDENCE_SYNTH_MAX (LINK_PREFIX_MAX + 65535 + 48)
@@ -172,6 +181,70 @@ static void evidence_reassembled(struct pipeline *p, const struct pdu *pdu)
     evidence_put(p, capture_linktype(pkt->dlt), pkt->ts, p->synth, prefix + n, prefix + n, comment);
 }
 
+/* ---- HEP output (--hep-out) -----------------------------------------------------------
+ *
+ * Each SIP message goes out as HEP3 payload type SIP with the addresses, ports,
+ * transport and capture time of the packet that completed it, and the Call-ID as
+ * correlation id; each stored call goes out as its --json object with payload type
+ * LOG (100) and the same correlation id, which Homer shows beside the dialog. Only
+ * generic chunks are used. A message too big for HEP3's 16-bit length is counted. */
+
+static void hep_emit(struct pipeline *p, const struct flow *f, struct ptime ts, uint8_t proto_type,
+                     struct slice payload, struct slice correlation)
+{
+    struct hep_msg m = {
+        .has_ip = true, .src = f->src, .dst = f->dst,
+        .has_proto = true, .ip_proto = f->proto,
+        .has_ports = true, .sport = f->sport, .dport = f->dport,
+        .has_ts = true, .ts_sec = (uint32_t)ts.sec, .ts_usec = ts.nsec / 1000,
+        .has_proto_type = true, .proto_type = proto_type,
+        .has_capture_id = true, .capture_id = p->cfg.hep_id,
+        .auth_key = p->cfg.hep_pass ? slice_cstr(p->cfg.hep_pass) : SLICE_NULL,
+        .payload = payload,
+        .correlation_id = correlation,
+    };
+    size_t n = hep3_encode(&m, p->hep_buf, HEP3_MAX_LEN);
+    if (n == 0)
+        stats_inc(&p->st, ST_DROP_HEP_TOO_BIG, 1);
+    else
+        hep_out_send(p->hep, p->hep_buf, n); /* a full queue is counted by the sender */
+}
+
+static void hep_sip(struct pipeline *p, const struct pdu *pdu, const uint8_t *raw, size_t len)
+{
+    const struct sip_hdr *cid = sip_find(&p->msg, SH_CALL_ID);
+    hep_emit(p, &pdu->flow, pdu->ts, HEP_PROTO_SIP, slice_make(raw, len), cid ? cid->value : SLICE_NULL);
+}
+
+static void print_json(FILE *o, const struct call *c);
+
+static void hep_verdict(struct pipeline *p, const struct call *c)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f)
+        return;
+    print_json(f, c);
+    if (fclose(f) == 0 && n > 0)
+        hep_emit(p, &c->flow, c->last_seen, HEP_PROTO_LOG, slice_make(buf, n - 1 /* no newline */),
+                 slice_make(c->call_id, c->call_id_len));
+    free(buf);
+}
+
+/* The sender counts on its own thread: add what is new to the current capture's counters. */
+static void hep_sync(struct pipeline *p)
+{
+    if (!p->hep)
+        return;
+    struct hep_out_counters n;
+    hep_out_get_counters(p->hep, &n);
+    stats_inc(&p->st, ST_HEP_SENT, n.sent - p->hep_done.sent);
+    stats_inc(&p->st, ST_DROP_HEP_QUEUE_FULL, n.queue_full - p->hep_done.queue_full);
+    stats_inc(&p->st, ST_DROP_HEP_SEND_FAILED, n.send_failed - p->hep_done.send_failed);
+    p->hep_done = n;
+}
+
 /* ---- SIP message handling ---------------------------------------------------------- */
 
 static const struct {
@@ -203,11 +276,14 @@ static void count_message(struct pipeline *p, const struct sip_msg *m)
         stats_inc(&p->st, ST_ERR_SIP_TOO_MANY_HEADERS, 1);
 }
 
-/* Accounts a parsed message; true when its frame belongs in the evidence file. */
-static bool handle_message(struct pipeline *p, const struct pdu *pdu)
+/* Accounts a parsed message (raw, len: as it was on the wire, a UDP datagram whole);
+ * true when its frame belongs in the evidence file. */
+static bool handle_message(struct pipeline *p, const struct pdu *pdu, const uint8_t *raw, size_t len)
 {
     count_message(p, &p->msg);
     calls_on_message(p->calls, &p->msg, pdu);
+    if (p->hep)
+        hep_sip(p, pdu, raw, len);
     if (!p->ev_call_ids)
         return true;
     const struct sip_hdr *cid = sip_find(&p->msg, SH_CALL_ID);
@@ -234,7 +310,7 @@ static void datagram(struct pipeline *p, const struct pdu *pdu)
     }
     switch (sip_parse(pdu->data, pdu->len, false, &p->msg)) {
     case SIP_OK:
-        if (!handle_message(p, pdu))
+        if (!handle_message(p, pdu, pdu->data, pdu->len))
             break;
         if (pdu->flags & PDU_IP_REASSEMBLED)
             evidence_reassembled(p, pdu);
@@ -301,7 +377,7 @@ static size_t stream(struct pipeline *p, const struct pdu *pdu, bool *need_sync)
             break;
         enum sip_status rc = sip_parse(d + off, len - off, true, &p->msg);
         if (rc == SIP_OK) {
-            if (handle_message(p, pdu))
+            if (handle_message(p, pdu, d + off, p->msg.len))
                 p->cur_sip = true;
             off += p->msg.len;
         } else if (rc == SIP_NEED_MORE) {
@@ -355,13 +431,12 @@ static void json_int(FILE *out, const char *name, long long v, bool present, boo
 }
 
 /* One NDJSON object with the CSV columns of interface.md. */
-static void print_json(const struct call *c)
+static void print_json(FILE *o, const struct call *c)
 {
     struct call_row r;
     call_row_fill(c, &r);
     const struct passport *pp = r.shaken;
     bool first = true;
-    FILE *o = stdout;
     fputc('{', o);
     fputs("\"call_id\":", o);
     json_write_str(o, c->call_id, c->call_id_len);
@@ -411,7 +486,9 @@ static void store_call(void *ctx, struct call *c)
             if (c->n_idents)
                 p->calls_signed++;
             if (p->cfg.json)
-                print_json(c);
+                print_json(stdout, c);
+            if (p->hep)
+                hep_verdict(p, c);
         }
     }
     call_free(c);
@@ -512,6 +589,15 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
         goto bad;
     if (cfg->verify && start_verifier(p, err, errlen) != 0)
         goto bad;
+    if (cfg->hep_out) {
+        p->hep_buf = malloc(HEP3_MAX_LEN);
+        if (!p->hep_buf) {
+            snprintf(err, errlen, "out of memory");
+            goto bad;
+        }
+        if (!(p->hep = hep_out_new(cfg->hep_out, HEP_OUT_QUEUE_BYTES, cfg->hep_rate, err, errlen)))
+            goto bad;
+    }
     struct probe_cfg pc;
     probe_default_cfg(&pc);
     p->probe = probe_new(&pc, (struct probe_sink){ .ctx = p, .payload = on_payload }, &p->st);
@@ -535,6 +621,7 @@ static int end_capture(struct pipeline *p)
         return 0;
     p->have_capture = false;
     add_verify_counters(p);
+    hep_sync(p);
     if (p->store_failed)
         return 1;
     if (store_capture_end(p->store, p->capture_id, &p->cend, &p->st) != 0) {
@@ -597,6 +684,24 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *pkt)
     p->cur = NULL;
 }
 
+void pipeline_message(struct pipeline *p, const struct flow *f, struct ptime ts, const uint8_t *data, size_t len)
+{
+    if (p->cend.packets == 0)
+        p->cend.first_packet = ts;
+    p->cend.packets++;
+    p->cend.last_packet = ts;
+    if (ts.sec != p->last_expire.sec) {
+        calls_expire(p->calls, ts);
+        p->last_expire = ts;
+    }
+    stats_inc(&p->st, ST_PACKETS, 1);
+    stats_inc(&p->st, ST_BYTES, len);
+    stats_inc(&p->st, f->src.version == 4 ? ST_IPV4 : ST_IPV6, 1);
+    stats_inc(&p->st, f->proto == IPPROTO_TCP_ ? ST_TCP : ST_UDP, 1);
+    struct pdu pdu = { .ts = ts, .frame = p->cend.packets, .flow = *f, .data = data, .len = len };
+    datagram(p, &pdu);
+}
+
 int pipeline_tick(struct pipeline *p, struct ptime now)
 {
     if (now.sec != p->last_expire.sec) {
@@ -606,6 +711,7 @@ int pipeline_tick(struct pipeline *p, struct ptime now)
     /* Verified calls are stored as they come back, not only when another call finishes. */
     if (p->verifier)
         collect(p, false);
+    hep_sync(p);
     /* Rows must reach the file (and readers) within a second, not after STORE_BATCH calls. */
     if (now.sec != p->last_commit_sec) {
         p->last_commit_sec = now.sec;
@@ -787,6 +893,9 @@ int pipeline_finish(struct pipeline *p)
     calls_finish_all(p->calls);
     if (p->verifier)
         collect(p, true);
+    /* Everything is queued now: give the sender a bounded time to deliver it. */
+    if (p->hep)
+        hep_out_close(p->hep, HEP_FLUSH_MS);
     int rc = end_capture(p);
     if (!p->store_failed && store_commit(p->store) != 0) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
@@ -819,5 +928,7 @@ void pipeline_free(struct pipeline *p)
     store_close(p->store);
     pipeline_close_evidence(p);
     free(p->synth);
+    hep_out_free(p->hep);
+    free(p->hep_buf);
     free(p);
 }

@@ -14,6 +14,7 @@
 #include "common/ptime.h"
 #include "common/stats.h"
 #include "probe/capture.h"
+#include "probe/packet.h"
 
 struct pipeline_cfg {
     const char *db_path;
@@ -30,6 +31,12 @@ struct pipeline_cfg {
     size_t n_x5u_connect_to;
     long max_iat_age;         /* --max-iat-age, seconds */
     int threads;              /* --threads; 0 = number of cores */
+
+    /* HEP output (issue 9): every SIP message and every finished call's verdict. */
+    const char *hep_out;      /* --hep-out HOST:PORT[/udp|/tcp], NULL for none */
+    uint32_t hep_id;          /* --hep-id: capture agent id */
+    const char *hep_pass;     /* --hep-pass: auth key, NULL for none */
+    uint32_t hep_rate;        /* --hep-rate: messages a second at most, 0 = no limit */
 };
 
 struct pipeline;
@@ -62,6 +69,11 @@ int pipeline_begin_source(struct pipeline *p, const struct pipeline_source *src)
 
 /* One captured packet of the current source. */
 void pipeline_packet(struct pipeline *p, const struct capture_pkt *pkt);
+
+/* One message that arrived already decapsulated (HEP input): a UDP payload, or one
+ * whole SIP message the sender took from a TCP stream, with its addresses, ports,
+ * transport (f->proto) and capture time. Parsed as a datagram. */
+void pipeline_message(struct pipeline *p, const struct flow *f, struct ptime ts, const uint8_t *data, size_t len);
 
 /* Live: advance call timers to wall time now (calls finish even when no packet
  * arrives) and commit pending rows, at most once a second. Returns 0, or 1 on a

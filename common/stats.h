@@ -92,7 +92,17 @@
     X(DROP_CAPTURE_QUEUE_FULL, "drop_capture_queue_full", "drop")                                     \
     X(DROP_CAPTURE_KERNEL, "drop_capture_kernel", "drop")                                             \
     X(DROP_CAPTURE_INTERFACE, "drop_capture_interface", "drop")                                       \
-    X(EVIDENCE_PACKETS, "evidence_packets_written", "traffic")
+    X(EVIDENCE_PACKETS, "evidence_packets_written", "traffic")                                     \
+    X(HEP_SENT, "hep_messages_sent", "traffic")                                                       \
+    X(DROP_HEP_QUEUE_FULL, "drop_hep_queue_full", "drop")                                             \
+    X(DROP_HEP_SEND_FAILED, "drop_hep_send_failed", "drop")                                           \
+    X(DROP_HEP_TOO_BIG, "drop_hep_too_big", "drop")                                                   \
+    X(HEP_RECEIVED, "hep_messages_received", "traffic")                                               \
+    X(HEP_NON_SIP, "hep_non_sip_payloads", "traffic")                                                 \
+    X(DROP_HEP_MALFORMED, "drop_hep_malformed", "drop")                                               \
+    X(DROP_HEP_AUTH, "drop_hep_auth_failed", "drop")                                                  \
+    X(DROP_HEP_SOCKET, "drop_hep_socket_overflow", "drop")                                            \
+    X(DROP_HEP_CONN_REFUSED, "drop_hep_connections_refused", "drop")
 
 enum stat_id {
 #define STAT_ENUM(id, name, kind) ST_##id,

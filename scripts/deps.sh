@@ -5,9 +5,10 @@
 set -eu
 
 PKGS="make gcc pkg-config libpcap-dev libssl-dev libjansson-dev libsqlite3-dev
-libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 chromium clang libclang-rt-dev"
+libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 chromium clang libclang-rt-dev
+sngrep"
 # clang + libclang-rt-dev: libFuzzer targets, run briefly by `make test` (tests/run) and at length by `make fuzz`.
-# chromium: the headless screenshot test of `report html`.
+# chromium: the headless screenshot test of `report html`. sngrep: the HEP interop test.
 
 missing=""
 for p in $PKGS; do

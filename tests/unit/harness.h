@@ -74,6 +74,7 @@ void test_verifier(void);
 void test_pktq(void);
 void test_pcapng_write(void);
 void test_pcapng_read(void);
+void test_hep(void);
 void test_regressions(void);
 
 #endif

@@ -189,6 +189,7 @@ static const struct {
     { "pktq", test_pktq },
     { "pcapng_write", test_pcapng_write },
     { "pcapng_read", test_pcapng_read },
+    { "hep", test_hep },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
