@@ -120,4 +120,8 @@ $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+# The fuzz targets' objects are kept (not intermediate) and rebuilt when a header they
+# include changes, like every other object.
+FUZZ_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/fuzz/*.c))
+.SECONDARY: $(FUZZ_OBJ)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
