@@ -6,7 +6,14 @@ set -eu
 
 PKGS="make gcc pkg-config libpcap-dev libssl-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2"
-[ "${1:-}" = "--with-fuzz" ] && PKGS="$PKGS clang libclang-rt-dev"
+for opt in "$@"; do
+    case "$opt" in
+    --with-fuzz) PKGS="$PKGS clang libclang-rt-dev" ;;
+    # make bench: the peers it is measured beside, GNU time for peak RSS, perf for profiles
+    --with-bench) PKGS="$PKGS sngrep tshark time linux-perf" ;;
+    *) echo "deps: unknown option $opt" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $PKGS; do
