@@ -296,7 +296,10 @@ int store_bulk_begin(struct store *s, uint64_t expected_calls)
         return 0;
     /* A batch's new pages and the UNIQUE (call_id, first_seen_ns) index, whose pages
      * a random Call-ID may touch anywhere, stay in the page cache (default 2 MiB). */
-    if (store_commit(s) || exec(s, "PRAGMA cache_size = -32768") || begin_if_needed(s) ||
+    /* No fsync at each checkpoint meanwhile (the pipeline would stall on every one);
+     * the read ends with synchronous back to NORMAL, and closing syncs once. A process
+     * crash still loses at most a batch; an OS crash during the read may need it again. */
+    if (store_commit(s) || exec(s, "PRAGMA cache_size = -16384; PRAGMA synchronous = OFF") || begin_if_needed(s) ||
         each_schema_index(s, drop_calls_index) || store_commit(s))
         return -1;
     s->bulk = true;
@@ -308,7 +311,7 @@ int store_bulk_end(struct store *s)
     if (!s->bulk)
         return 0;
     if (store_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || store_commit(s) ||
-        exec(s, "PRAGMA cache_size = -2000"))
+        exec(s, "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"))
         return -1;
     s->bulk = false;
     return 0;
