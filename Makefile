@@ -75,16 +75,23 @@ demo: deps
 	@echo
 	@echo "per-call CSV: build/demo-calls.csv ($$(($$(wc -l < build/demo-calls.csv) - 1)) calls); SQL: sqlite3 build/demo.db"
 
-# Benchmarks: figures beside peers measured in the same run; never part of `make test`.
-BENCH_CALLS ?= 20000
-bench: deps
-	$(MAKE) V=release all build/release/bench_verify
-	@echo "== verification throughput (distinct PASSporTs, cert map, test PKI) =="
-	@build/release/bench_verify $(BENCH_CALLS) $$(nproc)
-	@echo "== peer: openssl speed ecdsap256 (sign/verify per second) =="
-	@openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -2
+# Benchmarks (README "Benchmarks"): stirprobe beside sngrep, tshark, a raw libpcap loop and
+# `openssl speed` on generated captures, in one run; never part of `make test`.
+bench:
+	@scripts/deps.sh --with-bench
+	$(MAKE) V=release all build/release/bench_verify build/release/bench_gen build/release/pcap_loop
+	bench/run
 build/release/bench_verify: build/release/bench/bench_verify.o $(filter-out $(B)/cli/%,$(LIB_OBJ))
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The capture generator links stirgen's helpers (it shares no code with the probe).
+BENCH_GEN_SRC := bench/gen.c bench/gen_pki.c tests/tools/util.c tests/tools/jws.c
+build/release/bench_gen: $(BENCH_GEN_SRC) bench/gen.h tests/tools/stirgen.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -pthread -I. -o $@ $(BENCH_GEN_SRC) \
+	    $$(pkg-config --cflags --libs libcrypto jansson)
+build/release/pcap_loop: bench/pcap_loop.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $< $$(pkg-config --cflags --libs libpcap)
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

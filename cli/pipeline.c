@@ -614,6 +614,15 @@ bad:
     return NULL;
 }
 
+int pipeline_bulk_load(struct pipeline *p, uint64_t expected_calls)
+{
+    if (store_bulk_begin(p->store, expected_calls) != 0) {
+        store_failed(p);
+        return 1;
+    }
+    return 0;
+}
+
 /* Closes the record of the current capture with its counters. */
 static int end_capture(struct pipeline *p)
 {
@@ -897,7 +906,7 @@ int pipeline_finish(struct pipeline *p)
     if (p->hep)
         hep_out_close(p->hep, HEP_FLUSH_MS);
     int rc = end_capture(p);
-    if (!p->store_failed && store_commit(p->store) != 0) {
+    if (!p->store_failed && (store_commit(p->store) != 0 || store_bulk_end(p->store) != 0)) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
     }

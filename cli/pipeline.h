@@ -48,6 +48,11 @@ void pipeline_verifier_cfg(const struct pipeline_cfg *cfg, struct verifier_cfg *
 /* NULL with a message in err when the database cannot be opened. */
 struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t errlen);
 
+/* `read`: a bulk load of about expected_calls calls (store_bulk_begin: secondary
+ * indexes built once at pipeline_finish instead of row by row). Returns 0, or 1 with
+ * the message printed. */
+int pipeline_bulk_load(struct pipeline *p, uint64_t expected_calls);
+
 /* Read one capture file ("-" = stdin). Returns the exit status of interface.md:
  * 0 read completely, 1 unreadable / not a capture, 2 damaged part-way (what came
  * before is kept). A database failure is fatal: returns 1 and sets *fatal. */

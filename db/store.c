@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@ extern const char stirprobe_schema_sql[]; /* db/schema.sql, embedded at build ti
 
 enum stmt_id {
     Q_CALL_UPSERT,
+    Q_CALL_ID,
     Q_PASSPORTS_DELETE,
     Q_PASSPORT_INSERT,
     Q_STAT_UPSERT,
@@ -44,8 +46,8 @@ static const char *const stmt_sql[Q__COUNT] = {
         " verify_detail=excluded.verify_detail, chain_id=excluded.chain_id,"
         " capture_id=excluded.capture_id, stir_error=excluded.stir_error,"
         " stir_error_via=excluded.stir_error_via, stir_error_in=excluded.stir_error_in,"
-        " stir_error_text=excluded.stir_error_text, orig_in_cert=excluded.orig_in_cert"
-        " RETURNING id",
+        " stir_error_text=excluded.stir_error_text, orig_in_cert=excluded.orig_in_cert",
+    [Q_CALL_ID] = "SELECT id FROM calls WHERE call_id = ?1 AND first_seen_ns = ?2",
     [Q_PASSPORTS_DELETE] = "DELETE FROM passports WHERE call_row_id = ?1",
     [Q_PASSPORT_INSERT] =
         "INSERT INTO passports (call_row_id, position, header_name, ppt, alg, typ, x5u, info, alg_param,"
@@ -71,6 +73,7 @@ struct store {
     sqlite3_stmt *q[Q__COUNT];
     unsigned pending;
     bool in_txn;
+    bool bulk;         /* store_bulk_begin() dropped the calls indexes */
     char err[256];
 };
 
@@ -100,6 +103,81 @@ static int exec(struct store *s, const char *sql)
         sqlite3_free(msg);
         return -1;
     }
+    return 0;
+}
+
+/* ---- the schema's secondary indexes -------------------------------------------------------
+ *
+ * db/schema.sql is the contract for which indexes exist, so it is also where a bulk read
+ * finds the ones to drop and how to create them again: its "CREATE INDEX IF NOT EXISTS
+ * name ON table" statements. */
+
+typedef int (*schema_index_fn)(struct store *s, const char *sql, const char *name, const char *table);
+
+static int each_schema_index(struct store *s, schema_index_fn fn)
+{
+    /* A copy, cut at each ';' in turn: sqlite3_complete() says whether that ';' ends
+     * a statement or sits in a comment, a string or a trigger body. */
+    char *text = strdup(stirprobe_schema_sql);
+    if (!text) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    char *start = text;
+    for (char *p = text; *p && rc == 0; p++) {
+        if (*p != ';')
+            continue;
+        char saved = p[1];
+        p[1] = '\0';
+        bool complete = sqlite3_complete(start);
+        p[1] = saved;
+        if (!complete)
+            continue;
+        char *q = start;
+        start = p + 1;
+        for (;;) { /* skip blanks and -- comments */
+            q += strspn(q, " \t\r\n");
+            if (q[0] == '-' && q[1] == '-')
+                q += strcspn(q, "\n");
+            else
+                break;
+        }
+        char name[64], table[64];
+        if (strncasecmp(q, "CREATE INDEX IF NOT EXISTS ", 27) != 0 ||
+            sscanf(q + 27, "%63[A-Za-z0-9_] ON %63[A-Za-z0-9_]", name, table) != 2)
+            continue;
+        saved = p[1];
+        p[1] = '\0';
+        rc = fn(s, q, name, table);
+        p[1] = saved;
+    }
+    free(text);
+    return rc;
+}
+
+static int drop_calls_index(struct store *s, const char *sql, const char *name, const char *table)
+{
+    (void)sql;
+    char q[128];
+    if (strcmp(table, "calls") != 0)
+        return 0;
+    snprintf(q, sizeof q, "DROP INDEX IF EXISTS \"%s\"", name);
+    return exec(s, q);
+}
+
+static int create_index(struct store *s, const char *sql, const char *name, const char *table)
+{
+    (void)name, (void)table;
+    return exec(s, sql);
+}
+
+/* On open: an index that a crashed bulk read left dropped is created again. A database
+ * of an older schema may lack a column some index needs; that index cannot exist there. */
+static int create_index_if_possible(struct store *s, const char *sql, const char *name, const char *table)
+{
+    (void)name, (void)table;
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
     return 0;
 }
 
@@ -203,6 +281,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: database schema version %d is newer than this stirprobe (%d)", path, v,
                  STORE_SCHEMA_VERSION);
         goto bad;
+    } else {
+        each_schema_index(s, create_index_if_possible);
     }
     for (int i = 0; i < Q__COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) !=
@@ -248,23 +328,63 @@ int store_checkpoint(struct store *s)
     return 0;
 }
 
+int store_bulk_begin(struct store *s, uint64_t expected_calls)
+{
+    if (s->bulk)
+        return 0;
+    /* Rebuilding costs a pass over every row, old ones included; maintaining costs a
+     * random page per new row. Bulk only pays when the new rows are the larger part. */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(id), 0) FROM calls", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "sizing the calls table");
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if ((uint64_t)have > expected_calls)
+        return 0;
+    /* A batch's new pages and the UNIQUE (call_id, first_seen_ns) index, whose pages
+     * a random Call-ID may touch anywhere, stay in the page cache (default 2 MiB). */
+    /* No fsync at each checkpoint meanwhile (the pipeline would stall on every one);
+     * the read ends with synchronous back to NORMAL, and closing syncs once. A process
+     * crash still loses at most a batch; an OS crash during the read may need it again. */
+    if (store_commit(s) || exec(s, "PRAGMA cache_size = -16384; PRAGMA synchronous = OFF") || begin_if_needed(s) ||
+        each_schema_index(s, drop_calls_index) || store_commit(s))
+        return -1;
+    s->bulk = true;
+    return 0;
+}
+
+int store_bulk_end(struct store *s)
+{
+    if (!s->bulk)
+        return 0;
+    if (store_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || store_commit(s) ||
+        exec(s, "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"))
+        return -1;
+    s->bulk = false;
+    return 0;
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
     if (s->db && s->in_txn)
         store_commit(s);
+    if (s->db && s->bulk)
+        store_bulk_end(s);
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
     free(s);
 }
 
-/* Empty strings are NULL in the database: "no value" has one spelling for SQL users. */
+/* Empty strings are NULL in the database: "no value" has one spelling for SQL users.
+ * Not copied (SQLITE_STATIC): every caller steps and resets the statement while v
+ * is still alive. */
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }
@@ -502,21 +622,35 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
     if (c->orig_in_cert >= 0)
         sqlite3_bind_int(q, 37, c->orig_in_cert);
 
+    /* No RETURNING: SQLite runs it through a temporary table per statement. A fresh
+     * insert moves last_insert_rowid (the common case, nothing to replace); an update
+     * does not, and the row is looked up by its key. */
+    sqlite3_int64 before = sqlite3_last_insert_rowid(s->db);
     int rc = sqlite3_step(q);
-    int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
-    if (rc != SQLITE_ROW)
+    if (rc != SQLITE_DONE)
         return fail(s, "storing call");
-
-    sqlite3_stmt *del = s->q[Q_PASSPORTS_DELETE];
-    sqlite3_bind_int64(del, 1, row);
-    if (run(s, del, "replacing passports"))
-        return -1;
+    int64_t row = sqlite3_last_insert_rowid(s->db);
+    if (row == before) {
+        sqlite3_stmt *id = s->q[Q_CALL_ID];
+        sqlite3_bind_text(id, 1, c->call_id, (int)c->call_id_len, SQLITE_STATIC);
+        sqlite3_bind_int64(id, 2, ptime_ns(c->first_seen));
+        rc = sqlite3_step(id);
+        row = rc == SQLITE_ROW ? sqlite3_column_int64(id, 0) : 0;
+        sqlite3_reset(id);
+        sqlite3_clear_bindings(id);
+        if (rc != SQLITE_ROW)
+            return fail(s, "finding the stored call");
+        sqlite3_stmt *del = s->q[Q_PASSPORTS_DELETE];
+        sqlite3_bind_int64(del, 1, row);
+        if (run(s, del, "replacing passports"))
+            return -1;
+    }
     for (size_t i = 0; i < c->n_idents; i++)
         if (put_passport(s, row, i, c->idents[i]))
             return -1;
-    if (++s->pending >= STORE_BATCH)
+    if (++s->pending >= (s->bulk ? STORE_BULK_BATCH : STORE_BATCH))
         return store_commit(s);
     return 0;
 }

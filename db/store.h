@@ -17,6 +17,9 @@
 
 #define STORE_SCHEMA_VERSION 2
 #define STORE_BATCH 2000
+/* Calls per transaction during a bulk read: few, large commits, so a page of a
+ * random-key index is written to the log once per batch rather than once per call. */
+#define STORE_BULK_BATCH 25000
 
 struct store;
 
@@ -63,6 +66,17 @@ int store_load_certs(struct store *s, store_cert_fn fn, void *ctx);
  * checkpoint a file that was renamed while open, and would leave its log under the
  * old name for the next file created there. */
 int store_checkpoint(struct store *s);
+
+/* Bulk offline load (`read`). When the calls table holds no more rows than the read
+ * is expected to add (expected_calls), drops the secondary indexes that db/schema.sql
+ * defines on `calls` (random keys: each insert would touch a random page of each) and
+ * commits in batches of STORE_BULK_BATCH; store_bulk_end() creates them again from
+ * the schema, in one pass over the sorted rows. Otherwise nothing changes. Rows are the
+ * same either way; only the moment the indexes are built moves. A crash in between
+ * leaves them missing until the next store_open(), which creates every schema index
+ * that is absent. Returns 0, -1 on a database error. */
+int store_bulk_begin(struct store *s, uint64_t expected_calls);
+int store_bulk_end(struct store *s);
 
 const char *store_errmsg(const struct store *s);
 

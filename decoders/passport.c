@@ -3,7 +3,9 @@
 #include "decoders/passport.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -215,6 +217,73 @@ static json_t *decode_json(struct slice part, uint8_t *buf, size_t cap, const ch
     return j;
 }
 
+/* The JOSE header as far as decoding needs it. detail is the first header fault in
+ * the order of the checks below (NULL when none); after a fault the later fields are
+ * left empty, as the checks stop there. */
+struct hdr_fields {
+    bool decoded;      /* base64url and JSON object fine (else detail says which failed) */
+    const char *detail;
+    bool jose_ppt;     /* "ppt" present as a string */
+    char alg[16], typ[16], ppt[16], x5u[PPT_URL];
+};
+
+static void header_fields(json_t *jh, struct hdr_fields *h)
+{
+    bool present;
+    if (!get_str(jh, "alg", h->alg, sizeof h->alg, &present))
+        h->detail = present ? "bad-alg" : "missing-alg";
+    else if (!get_str(jh, "typ", h->typ, sizeof h->typ, &present) && present)
+        h->detail = "bad-typ";
+    else if (present && strcmp(h->typ, "passport") != 0)
+        h->detail = "typ-not-passport";
+    else if (!get_str(jh, "x5u", h->x5u, sizeof h->x5u, &present))
+        h->detail = present ? "bad-x5u" : "missing-x5u";
+    else if (!get_str(jh, "ppt", h->ppt, sizeof h->ppt, &present) && present)
+        h->detail = "bad-ppt";
+    h->jose_ppt = json_is_string(json_object_get(jh, "ppt"));
+}
+
+/* One signer sends the same JOSE header (alg, ppt, typ, x5u) on every call, so the
+ * decoded fields of recent headers are kept per thread, keyed by the exact base64url
+ * text: a hit saves a base64 decode and a jansson parse per PASSporT. Exact-text keys
+ * make a hit give what decoding the same bytes gives. */
+#define HDR_CACHE_SLOTS 32
+#define HDR_CACHE_KEY 384
+struct hdr_slot {
+    size_t n;
+    char key[HDR_CACHE_KEY];
+    struct hdr_fields f;
+};
+static _Thread_local struct hdr_slot hdr_cache[HDR_CACHE_SLOTS];
+
+static bool header_decode(struct slice hdr, uint8_t *buf, size_t cap, struct hdr_fields *out)
+{
+    struct hdr_slot *slot = NULL;
+    if (hdr.n <= HDR_CACHE_KEY) {
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < hdr.n; i++)
+            h = (h ^ hdr.p[i]) * 16777619u;
+        slot = &hdr_cache[h % HDR_CACHE_SLOTS];
+        if (slot->n == hdr.n && memcmp(slot->key, hdr.p, hdr.n) == 0) {
+            *out = slot->f;
+            return out->decoded;
+        }
+    }
+    memset(out, 0, sizeof *out);
+    json_t *jh = decode_json(hdr, buf, cap, &out->detail, "header-b64", "header-json");
+    if (jh) {
+        out->decoded = true;
+        header_fields(jh, out);
+        json_decref(jh);
+    }
+    if (slot) {
+        slot->n = hdr.n;
+        memcpy(slot->key, hdr.p, hdr.n);
+        slot->f = *out;
+    }
+    return out->decoded;
+}
+
 static bool slice_eq_str(struct slice s, const char *str)
 {
     return s.n == strlen(str) && memcmp(s.p, str, s.n) == 0;
@@ -267,28 +336,19 @@ enum ppt_result passport_decode(struct slice token, const struct ident_value *iv
 
     const char *detail = NULL;
     uint8_t buf[JSON_PART_MAX];
-    json_t *jh = decode_json(hdr, buf, sizeof buf, &detail, "header-b64", "header-json");
-    if (!jh)
-        return fail(pp, PPT_BAD_FORMAT, detail);
+    struct hdr_fields hf;
+    if (!header_decode(hdr, buf, sizeof buf, &hf))
+        return fail(pp, PPT_BAD_FORMAT, hf.detail);
     json_t *jc = decode_json(pay, buf, sizeof buf, &detail, "claims-b64", "claims-json");
-    if (!jc) {
-        json_decref(jh);
+    if (!jc)
         return fail(pp, PPT_BAD_FORMAT, detail);
-    }
 
-    bool present;
     pp->json_decoded = true;
-    pp->ppt[0] = '\0';
-    if (!get_str(jh, "alg", pp->alg, sizeof pp->alg, &present))
-        detail = present ? "bad-alg" : "missing-alg";
-    else if (!get_str(jh, "typ", pp->typ, sizeof pp->typ, &present) && present)
-        detail = "bad-typ";
-    else if (present && strcmp(pp->typ, "passport") != 0)
-        detail = "typ-not-passport";
-    else if (!get_str(jh, "x5u", pp->x5u, sizeof pp->x5u, &present))
-        detail = present ? "bad-x5u" : "missing-x5u";
-    else if (!get_str(jh, "ppt", pp->ppt, sizeof pp->ppt, &present) && present)
-        detail = "bad-ppt";
+    memcpy(pp->alg, hf.alg, sizeof pp->alg);
+    memcpy(pp->typ, hf.typ, sizeof pp->typ);
+    memcpy(pp->ppt, hf.ppt, sizeof pp->ppt);
+    memcpy(pp->x5u, hf.x5u, sizeof pp->x5u);
+    detail = hf.detail;
     if (!pp->ppt[0] && iv && iv->ppt.n && iv->ppt.n < sizeof pp->ppt)
         memcpy(pp->ppt, iv->ppt.p, iv->ppt.n); /* base PASSporT: keep the param for reporting */
     if (!detail && !pp->typ[0])
@@ -303,8 +363,7 @@ enum ppt_result passport_decode(struct slice token, const struct ident_value *iv
         detail = claims_dest(jc, pp);
     if (!detail)
         detail = ppt_claims(jc, pp);
-    bool jose_ppt = json_is_string(json_object_get(jh, "ppt"));
-    json_decref(jh);
+    bool jose_ppt = hf.jose_ppt;
     json_decref(jc);
     if (detail)
         return fail(pp, PPT_BAD_FORMAT, detail);
@@ -343,11 +402,21 @@ const char *passport_result_label(enum ppt_result r)
     return "bad-format";
 }
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void passport_fingerprint(struct slice token, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
     unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(token.p, token.n, md);
+    /* SHA256() looks the algorithm up in OpenSSL's provider store on every call. */
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256_md || !EVP_Digest(token.p, token.n, md, NULL, sha256_md, NULL))
+        SHA256(token.p, token.n, md);
     for (int i = 0; i < 8; i++) {
         hex[2 * i] = digits[md[i] >> 4];
         hex[2 * i + 1] = digits[md[i] & 15];

@@ -9,6 +9,14 @@ libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iprout
 sngrep"
 # clang + libclang-rt-dev: libFuzzer targets, run briefly by `make test` (tests/run) and at length by `make fuzz`.
 # chromium: the headless screenshot test of `report html`. sngrep: the HEP interop test.
+for opt in "$@"; do
+    case "$opt" in
+    --with-fuzz) ;; # clang is always installed now (fuzz smoke runs in make test)
+    # make bench: the peers it is measured beside, GNU time for peak RSS, perf for profiles
+    --with-bench) PKGS="$PKGS tshark time linux-perf" ;;
+    *) echo "deps: unknown option $opt" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $PKGS; do
