@@ -339,7 +339,7 @@ int store_bulk_begin(struct store *s, uint64_t expected_calls)
         return fail(s, "sizing the calls table");
     int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    if ((uint64_t)have > expected_calls)
+    if (expected_calls == 0 || (uint64_t)have >= expected_calls) /* stdin, or few new rows */
         return 0;
     /* A batch's new pages and the UNIQUE (call_id, first_seen_ns) index, whose pages
      * a random Call-ID may touch anywhere, stay in the page cache (default 2 MiB). */
