@@ -152,8 +152,8 @@ static void verify_into(struct pack *k, FILE *f, const char *value, sqlite3_stmt
 {
     struct pipeline_cfg cfg = { .db_path = ":memory:", .quiet = true, .verify = true, .trust = k->o->trust,
                                 .cert_map = certmap, .max_iat_age = k->o->max_iat_age, .threads = 1 };
-    struct verify_opts vo = { .at = col(leg, 1) };
-    const char *pai = col(leg, 4), *from = col(leg, 3), *to = col(leg, 5), *ruri = col(leg, 6);
+    struct verify_opts vo = { .at = col(leg, 0) };
+    const char *from = col(leg, 1), *pai = col(leg, 2), *to = col(leg, 3), *ruri = col(leg, 4);
     vo.pai = *pai ? pai : NULL;
     vo.from = *from ? from : NULL;
     vo.to = *to ? to : NULL;
@@ -186,7 +186,7 @@ static void write_passports(struct pack *k)
         return;
     sqlite3_prepare_v2(k->db, "SELECT pem, status, subject, issuer, spc, tnauthlist, not_before, not_after, sha256,"
                               " fetched_at, error FROM certificates WHERE x5u = ?1", -1, &cert, NULL);
-    sqlite3_prepare_v2(k->db, "SELECT first_seen, first_seen, from_tn, from_tn, pai_tn, to_tn, ruri_tn"
+    sqlite3_prepare_v2(k->db, "SELECT first_seen, from_tn, pai_tn, to_tn, ruri_tn"
                               " FROM calls WHERE id = ?1", -1, &leg, NULL);
     sqlite3_bind_text(st, 1, k->o->call_id, -1, SQLITE_STATIC);
 
@@ -241,9 +241,9 @@ static void write_passports(struct pack *k)
 
         if (ver && k->o->trust) {
             char value[16384];
-            snprintf(value, sizeof value, "%s%s%s%s%s%s%s%s%s", jws, *col(st, 5) ? ";info=<" : "", col(st, 5),
+            snprintf(value, sizeof value, "%s%s%s%s%s%s%s%s", jws, *col(st, 5) ? ";info=<" : "", col(st, 5),
                      *col(st, 5) ? ">" : "", *col(st, 6) ? ";alg=" : "", col(st, 6), *col(st, 7) ? ";ppt=" : "",
-                     col(st, 7), "");
+                     col(st, 7));
             sqlite3_reset(leg);
             sqlite3_bind_int64(leg, 1, sqlite3_column_int64(st, 1));
             if (sqlite3_step(leg) == SQLITE_ROW) {
