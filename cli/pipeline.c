@@ -11,6 +11,7 @@
 #include "common/jsonw.h"
 #include "common/stats.h"
 #include "db/store.h"
+#include "db/store_writer.h"
 #include "decoders/sip.h"
 #include "probe/capture.h"
 #include "probe/hep.h"
@@ -28,7 +29,8 @@ struct pipeline {
     struct calls *calls;
     struct verifier *verifier;     /* NULL without --verify */
     struct verifier_counters vbase; /* verifier counters when the current capture began */
-    struct store *store;
+    struct store *store;      /* used on this thread only when the writer is idle: db() */
+    struct store_writer *writer; /* stores finished calls on its own thread */
     int64_t capture_id;       /* 0 until the first capture starts */
     bool have_capture;
     struct capture_end cend;  /* of the current capture */
@@ -475,29 +477,36 @@ static void store_failed(struct pipeline *p)
     p->store_failed = true;
 }
 
+/* The store, once the writer thread has stored every call handed to it: the one way
+ * this thread reaches the database, so the two never use it at once. */
+static struct store *db(struct pipeline *p)
+{
+    if (p->writer && store_writer_sync(p->writer) != 0)
+        store_failed(p);
+    return p->store;
+}
+
 static void store_call(void *ctx, struct call *c)
 {
     struct pipeline *p = ctx;
-    if (!p->store_failed) {
-        if (store_put_call(p->store, p->capture_id, c) != 0) {
-            store_failed(p);
-        } else {
-            p->calls_stored++;
-            if (c->n_idents)
-                p->calls_signed++;
-            if (p->cfg.json)
-                print_json(stdout, c);
-            if (p->hep)
-                hep_verdict(p, c);
-        }
+    if (p->store_failed || (p->writer && store_writer_failed(p->writer))) {
+        call_free(c);
+        return;
     }
-    call_free(c);
+    p->calls_stored++;
+    if (c->n_idents)
+        p->calls_signed++;
+    if (p->cfg.json)
+        print_json(stdout, c);
+    if (p->hep)
+        hep_verdict(p, c);
+    store_writer_put(p->writer, p->capture_id, c);
 }
 
 static void store_cert(void *ctx, const struct verifier_cert_record *r)
 {
     struct pipeline *p = ctx;
-    if (!p->store_failed && store_put_cert(p->store, r) != 0)
+    if (!p->store_failed && store_put_cert(db(p), r) != 0)
         store_failed(p);
 }
 
@@ -587,6 +596,10 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
     p->store = store_open(cfg->db_path, err, errlen);
     if (!p->store)
         goto bad;
+    if (!(p->writer = store_writer_new(p->store, STORE_WRITER_QUEUE))) {
+        snprintf(err, errlen, "%s: cannot start the database writer", cfg->db_path);
+        goto bad;
+    }
     if (cfg->verify && start_verifier(p, err, errlen) != 0)
         goto bad;
     if (cfg->hep_out) {
@@ -616,7 +629,7 @@ bad:
 
 int pipeline_bulk_load(struct pipeline *p, uint64_t expected_calls)
 {
-    if (store_bulk_begin(p->store, expected_calls) != 0) {
+    if (store_bulk_begin(db(p), expected_calls) != 0) {
         store_failed(p);
         return 1;
     }
@@ -631,9 +644,10 @@ static int end_capture(struct pipeline *p)
     p->have_capture = false;
     add_verify_counters(p);
     hep_sync(p);
+    struct store *s = db(p);
     if (p->store_failed)
         return 1;
-    if (store_capture_end(p->store, p->capture_id, &p->cend, &p->st) != 0) {
+    if (store_capture_end(s, p->capture_id, &p->cend, &p->st) != 0) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
         return 1;
@@ -664,7 +678,7 @@ int pipeline_begin_source(struct pipeline *p, const struct pipeline_source *src)
     p->src = *src;
     struct capture_info ci = { .source = src->name, .source_key = src->key, .kind = src->kind,
                                .link_type = src->link_name };
-    if (store_capture_begin(p->store, &ci, &p->capture_id) != 0) {
+    if (store_capture_begin(db(p), &ci, &p->capture_id) != 0) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
         return 1;
@@ -724,7 +738,7 @@ int pipeline_tick(struct pipeline *p, struct ptime now)
     /* Rows must reach the file (and readers) within a second, not after STORE_BATCH calls. */
     if (now.sec != p->last_commit_sec) {
         p->last_commit_sec = now.sec;
-        if (!p->store_failed && store_commit(p->store) != 0) {
+        if (!p->store_failed && store_commit(db(p)) != 0) {
             fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
             p->store_failed = true;
         }
@@ -779,14 +793,18 @@ int pipeline_reopen_db(struct pipeline *p, char *err, size_t errlen)
             return 1;
         }
     }
-    if (store_checkpoint(p->store) != 0) {
+    if (store_checkpoint(db(p)) != 0) {
         snprintf(err, errlen, "%s: %s", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
         return 1;
     }
+    store_writer_free(p->writer);
+    p->writer = NULL;
     store_close(p->store);
     p->store = store_open(p->cfg.db_path, err, errlen);
-    if (!p->store) {
+    if (!p->store || !(p->writer = store_writer_new(p->store, STORE_WRITER_QUEUE))) {
+        if (p->store)
+            snprintf(err, errlen, "%s: cannot start the database writer", p->cfg.db_path);
         p->store_failed = true;
         return 1;
     }
@@ -871,7 +889,7 @@ int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal)
     int status = 0;
     while ((rc = capture_next(cap, &pkt, err, sizeof err)) == CAPTURE_PACKET) {
         pipeline_packet(p, &pkt);
-        if (p->store_failed)
+        if (p->store_failed || store_writer_failed(p->writer))
             break;
     }
     if (rc == CAPTURE_DAMAGED) {
@@ -880,7 +898,7 @@ int pipeline_read_file(struct pipeline *p, const char *path, bool *fatal)
         status = 2;
     }
     capture_close(cap);
-    if (store_commit(p->store) != 0 && !p->store_failed) {
+    if (store_commit(db(p)) != 0 && !p->store_failed) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
     }
@@ -906,7 +924,7 @@ int pipeline_finish(struct pipeline *p)
     if (p->hep)
         hep_out_close(p->hep, HEP_FLUSH_MS);
     int rc = end_capture(p);
-    if (!p->store_failed && (store_commit(p->store) != 0 || store_bulk_end(p->store) != 0)) {
+    if (!p->store_failed && (store_commit(db(p)) != 0 || store_bulk_end(p->store) != 0)) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
     }
@@ -934,6 +952,7 @@ void pipeline_free(struct pipeline *p)
         verifier_collect(p->verifier, true, drop_call, NULL);
         verifier_free(p->verifier);
     }
+    store_writer_free(p->writer);
     store_close(p->store);
     pipeline_close_evidence(p);
     free(p->synth);

@@ -18,6 +18,16 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* Every stored call formats two times: by hand, not through printf's format parser. */
 void ptime_iso(struct ptime t, char *buf)
 {
     time_t secs = (time_t)t.sec;
@@ -26,9 +36,27 @@ void ptime_iso(struct ptime t, char *buf)
         snprintf(buf, PTIME_ISO_LEN, "invalid-time");
         return;
     }
-    snprintf(buf, PTIME_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (unsigned)(t.nsec / 1000));
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999) {
+        snprintf(buf, PTIME_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", year, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(t.nsec / 1000));
+        return;
+    }
+    char *p = put_digits(buf, (unsigned)year, 4);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)tm.tm_mday, 2);
+    *p++ = 'T';
+    p = put_digits(p, (unsigned)tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)tm.tm_min, 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)tm.tm_sec, 2);
+    *p++ = '.';
+    p = put_digits(p, (unsigned)(t.nsec / 1000) % 1000000, 6);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 static int take_num(const char **s, int digits, int *out)

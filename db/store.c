@@ -74,6 +74,7 @@ struct store {
     unsigned pending;
     bool in_txn;
     bool bulk;         /* store_bulk_begin() dropped the calls indexes */
+    bool bulk_journal; /* ... and switched to a rollback journal until store_bulk_end() */
     char err[256];
 };
 
@@ -104,6 +105,21 @@ static int exec(struct store *s, const char *sql)
         return -1;
     }
     return 0;
+}
+
+/* The first column of the first row of sql, as a string the caller sqlite3_free()s
+ * (NULL when there is no row). */
+static int query_text(struct store *s, const char *sql, char **out)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, sql);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        *out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, sql);
 }
 
 /* ---- the schema's secondary indexes -------------------------------------------------------
@@ -343,12 +359,22 @@ int store_bulk_begin(struct store *s, uint64_t expected_calls)
         return 0;
     /* A batch's new pages and the UNIQUE (call_id, first_seen_ns) index, whose pages
      * a random Call-ID may touch anywhere, stay in the page cache (default 2 MiB). */
-    /* No fsync at each checkpoint meanwhile (the pipeline would stall on every one);
-     * the read ends with synchronous back to NORMAL, and closing syncs once. A process
+    /* No fsync at each commit meanwhile (the pipeline would stall on every one); the
+     * read ends with synchronous back to NORMAL, and closing syncs once. A process
      * crash still loses at most a batch; an OS crash during the read may need it again. */
     if (store_commit(s) || exec(s, "PRAGMA cache_size = -16384; PRAGMA synchronous = OFF") || begin_if_needed(s) ||
         each_schema_index(s, drop_calls_index) || store_commit(s))
         return -1;
+    /* A rollback journal for the load: rows appended to the file are written once,
+     * where the write-ahead log writes every page twice (log, then checkpoint). A
+     * process killed mid-batch leaves a hot journal that the next open rolls back.
+     * Readers meanwhile wait out each commit instead of reading beside it. When
+     * another connection holds the file, SQLite keeps WAL and nothing changes. */
+    char *mode = NULL;
+    if (query_text(s, "PRAGMA journal_mode = TRUNCATE", &mode))
+        return -1;
+    s->bulk_journal = mode && strcmp(mode, "truncate") == 0;
+    sqlite3_free(mode);
     s->bulk = true;
     return 0;
 }
@@ -358,9 +384,10 @@ int store_bulk_end(struct store *s)
     if (!s->bulk)
         return 0;
     if (store_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || store_commit(s) ||
+        (s->bulk_journal && exec(s, "PRAGMA journal_mode = WAL")) ||
         exec(s, "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"))
         return -1;
-    s->bulk = false;
+    s->bulk = s->bulk_journal = false;
     return 0;
 }
 
@@ -387,14 +414,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
-}
-
-static void bind_time(sqlite3_stmt *st, int i_text, int i_ns, struct ptime t)
-{
-    char iso[PTIME_ISO_LEN];
-    ptime_iso(t, iso);
-    sqlite3_bind_text(st, i_text, iso, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, i_ns, ptime_ns(t));
 }
 
 static int run(struct store *s, sqlite3_stmt *st, const char *what)
@@ -580,8 +599,10 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
 
     sqlite3_stmt *q = s->q[Q_CALL_UPSERT];
     sqlite3_bind_text(q, 1, c->call_id, (int)c->call_id_len, SQLITE_STATIC);
-    bind_time(q, 2, 3, c->first_seen);
-    bind_time(q, 4, 5, c->last_seen);
+    sqlite3_bind_text(q, 2, r.first_seen, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, ptime_ns(c->first_seen));
+    sqlite3_bind_text(q, 4, r.last_seen, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, ptime_ns(c->last_seen));
     bind_text(q, 6, r.src_ip);
     sqlite3_bind_int(q, 7, c->flow.sport);
     bind_text(q, 8, r.dst_ip);
