@@ -18,8 +18,9 @@
 #include "calls/call.h"
 #include "db/store.h"
 
-/* Calls waiting for the writer at most: ~1 s of a busy site, a few MiB. */
-#define STORE_WRITER_QUEUE 4096
+/* Calls waiting for the writer at most (~4 MiB): four of its slices, enough to keep
+ * it busy; more would only hold memory. */
+#define STORE_WRITER_QUEUE 1024
 
 struct store_writer;
 

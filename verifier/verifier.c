@@ -84,6 +84,7 @@ struct verifier {
     struct job *done, *done_tail;
     size_t in_flight;         /* submitted, not yet collected */
     size_t n_done;            /* of those, finished (on the done list) */
+    unsigned room_waiting, done_waiting; /* threads in submit / collect waiting */
     bool stop;
     pthread_t *workers;
     int n_workers;
@@ -362,6 +363,11 @@ static bool wants_cert(const struct call_ident *id)
     return id->pp.result == PPT_OK && id->pp.x5u[0];
 }
 
+static size_t pending_low(const struct verifier *v)
+{
+    return v->cfg.max_pending * 3 / 4; /* below max_pending, even for 1 */
+}
+
 void verifier_submit(struct verifier *v, struct call *c)
 {
     struct job *j = calloc(1, sizeof *j);
@@ -372,8 +378,14 @@ void verifier_submit(struct verifier *v, struct call *c)
     pthread_mutex_lock(&v->lock);
     /* Only calls still being verified count: finished ones wait for the caller's next
      * verifier_collect(), which may be on this very thread (cli/pipeline.c). */
-    while (v->in_flight - v->n_done >= v->cfg.max_pending)
-        pthread_cond_wait(&v->room_cv, &v->lock);
+    if (v->in_flight - v->n_done >= v->cfg.max_pending) {
+        /* Wait for a quarter of the set to drain, not for one call: the submitter
+         * sleeps and wakes once per many calls instead of once per call. */
+        v->room_waiting++;
+        while (v->in_flight - v->n_done > pending_low(v))
+            pthread_cond_wait(&v->room_cv, &v->lock);
+        v->room_waiting--;
+    }
     v->in_flight++;
     j->call = c;
     for (size_t i = 0; i < c->n_idents; i++) {
@@ -612,8 +624,10 @@ static void *worker(void *arg)
             v->done = j;
         v->done_tail = j;
         v->n_done++;
-        pthread_cond_broadcast(&v->done_cv);
-        pthread_cond_broadcast(&v->room_cv);
+        if (v->done_waiting)
+            pthread_cond_broadcast(&v->done_cv);
+        if (v->room_waiting && v->in_flight - v->n_done <= pending_low(v))
+            pthread_cond_broadcast(&v->room_cv);
     }
     pthread_mutex_unlock(&v->lock);
     return NULL;
@@ -624,8 +638,11 @@ size_t verifier_collect(struct verifier *v, bool wait, verifier_done_fn fn, void
     size_t total = 0;
     for (;;) {
         pthread_mutex_lock(&v->lock);
-        while (wait && !v->done && v->in_flight > 0)
+        while (wait && !v->done && v->in_flight > 0) {
+            v->done_waiting++;
             pthread_cond_wait(&v->done_cv, &v->lock);
+            v->done_waiting--;
+        }
         struct job *list = v->done;
         v->done = v->done_tail = NULL;
         size_t n = 0;
@@ -634,8 +651,7 @@ size_t verifier_collect(struct verifier *v, bool wait, verifier_done_fn fn, void
         v->in_flight -= n;
         v->n_done -= n;
         bool more = wait && v->in_flight > 0;
-        pthread_cond_broadcast(&v->room_cv);
-        pthread_mutex_unlock(&v->lock);
+        pthread_mutex_unlock(&v->lock); /* calls still being verified: room is unchanged */
         while (list) {
             struct job *j = list;
             list = j->next;
@@ -692,7 +708,7 @@ struct verifier *verifier_new(const struct verifier_cfg *cfg, char *err, size_t 
     pthread_cond_init(&v->work_cv, NULL);
     pthread_cond_init(&v->done_cv, NULL);
     pthread_cond_init(&v->room_cv, NULL);
-    if (lh_init(&v->certs, 1024) != 0 || lh_init(&v->sigs, 4096) != 0) {
+    if (lh_init(&v->certs, v->cfg.max_certs / 2) != 0 || lh_init(&v->sigs, SIG_CACHE_MAX / 2) != 0) {
         snprintf(err, errlen, "out of memory");
         goto bad;
     }
