@@ -68,9 +68,10 @@ int store_load_certs(struct store *s, store_cert_fn fn, void *ctx);
 int store_checkpoint(struct store *s);
 
 /* Bulk offline load (`read`). When the calls table holds no more rows than the read
- * is expected to add (expected_calls), drops the secondary indexes that db/schema.sql
- * defines on `calls` (random keys: each insert would touch a random page of each) and
- * commits in batches of STORE_BULK_BATCH; store_bulk_end() creates them again from
+ * is expected to add (expected_calls), drops the random-key secondary indexes that
+ * db/schema.sql defines on `calls` (each insert would touch a random page of each; the
+ * time index stays), switches to a rollback journal and commits in batches of
+ * STORE_BULK_BATCH; store_bulk_end() creates them again from
  * the schema, in one pass over the sorted rows. Otherwise nothing changes. Rows are the
  * same either way; only the moment the indexes are built moves. A crash in between
  * leaves them missing until the next store_open(), which creates every schema index
