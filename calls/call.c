@@ -53,6 +53,8 @@ void call_take_invite(struct call *c, const struct sip_msg *m, const struct pdu 
         memcpy(c->verstat, vs.p, sizeof c->verstat - 1);
         c->verstat[sizeof c->verstat - 1] = '\0';
     }
+    /* A C string ends at a NUL: what follows one is lost too, so it counts as cut. */
+    c->verstat_cut = c->verstat_source && (vs.n >= sizeof c->verstat || memchr(vs.p, 0, vs.n));
 }
 
 static void copy_param(struct slice s, char *dst, size_t cap)

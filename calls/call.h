@@ -52,6 +52,7 @@ struct call {
     struct flow flow;        /* addresses and ports of the first INVITE */
     char ruri_tn[TN_MAX], from_tn[TN_MAX], to_tn[TN_MAX], pai_tn[TN_MAX];
     char verstat[VERSTAT_MAX];
+    bool verstat_cut;        /* longer than VERSTAT_MAX - 1, or held a NUL: stored cut */
     const char *verstat_source; /* "PAI", "From" or NULL */
 
     uint32_t sip_messages;

@@ -145,6 +145,10 @@ struct call *calls_on_message(struct calls *t, const struct sip_msg *m, const st
         if (!c)
             return NULL;
         call_take_invite(c, m, pdu);
+        if (c->call_id_truncated)
+            stats_inc(t->st, ST_ERR_CALL_ID_CUT, 1);
+        if (c->verstat_cut)
+            stats_inc(t->st, ST_ERR_VERSTAT_CUT, 1);
         c->invite_cseq = cseq;
     } else {
         lh_touch(&t->table, &c->node);

@@ -54,6 +54,8 @@
     X(ERR_SIP_NO_CALL_ID, "sip_missing_call_id", "error")                                             \
     X(ERR_SIP_TOO_MANY_HEADERS, "sip_too_many_headers", "error")                                      \
     X(ERR_IDENTITY_SYNTAX, "identity_syntax_errors", "error")                                         \
+    X(ERR_CALL_ID_CUT, "sip_call_ids_cut", "error")                                                   \
+    X(ERR_VERSTAT_CUT, "sip_verstat_cut", "error")                                                    \
     X(DROP_LINK_UNSUPPORTED, "drop_link_unsupported", "drop")                                         \
     X(DROP_LINK_TRUNCATED, "drop_link_truncated", "drop")                                             \
     X(DROP_NOT_IP, "drop_not_ip", "drop")                                                             \

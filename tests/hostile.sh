@@ -121,6 +121,10 @@ check "injection: sqlite3 sees every Call-ID (one row each, none executed)" \
     test "$(q "$db" "SELECT COUNT(DISTINCT call_id) FROM calls")" = "$(wc -l <"$tmp/inj.tsv")"
 check "injection: the 60 kB Call-ID is kept to its first 256 bytes" \
     test "$(q "$db" "SELECT length(call_id) FROM calls WHERE call_id LIKE 'LLLL%'")" = 256
+check "injection: the cut Call-ID is counted (sip_call_ids_cut = 1)" \
+    test "$(q "$db" "SELECT SUM(value) FROM stats WHERE name = 'sip_call_ids_cut'")" = 1
+check "injection: the verstat holding a NUL is counted as cut (sip_verstat_cut = 1)" \
+    test "$(q "$db" "SELECT SUM(value) FROM stats WHERE name = 'sip_verstat_cut'")" = 1
 check "injection: the INVITE with a 60 kB header line makes a call" \
     test "$(q "$db" "SELECT sip_messages FROM calls WHERE call_id = 'long-header@inj'")" = 5
 
