@@ -178,7 +178,13 @@ static void verify_into(struct pack *k, FILE *f, const char *value, sqlite3_stmt
 static void write_passports(struct pack *k)
 {
     sqlite3_stmt *st, *cert, *leg;
-    const char *sql = "SELECT p.raw_jws, MIN(c.id), COUNT(*), GROUP_CONCAT(c.call_id, ' '), p.x5u, p.info,"
+    /* The first leg is the earliest by time, not the lowest row id: with --verify, rows
+     * are stored in the order verifications finish, which threads make vary. */
+    const char *sql = "SELECT p.raw_jws,"
+                      " (SELECT c2.id FROM calls c2 JOIN passports p2 ON p2.call_row_id = c2.id"
+                      "  WHERE p2.raw_jws = p.raw_jws AND c2.id IN " LEGS
+                      "  ORDER BY c2.first_seen_ns, c2.id LIMIT 1),"
+                      " COUNT(*), GROUP_CONCAT(c.call_id, ' '), p.x5u, p.info,"
                       " p.alg_param, p.ppt_param, p.verify_result, p.verify_detail"
                       " FROM passports p JOIN calls c ON c.id = p.call_row_id WHERE c.id IN " LEGS
                       " GROUP BY p.raw_jws ORDER BY MIN(c.first_seen_ns), MIN(p.position)";
