@@ -1,5 +1,6 @@
-/* summary: SQLite writer: schema, WAL, prepared statements, batched transactions. */
-#include "db/store.h"
+/* summary: the SQLite backend of the store: schema, WAL, prepared statements, batched
+ * transactions; and the read side of an SQLite file (read-only, optional probe filter). */
+#include "db/store_backend.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -68,22 +69,25 @@ static const char *const stmt_sql[Q__COUNT] = {
         " cache_until=excluded.cache_until, pem=excluded.pem",
 };
 
-struct store {
+struct store_backend {
     sqlite3 *db;
     sqlite3_stmt *q[Q__COUNT];
     unsigned pending;
     bool in_txn;
-    bool bulk;         /* store_bulk_begin() dropped the calls indexes */
+    bool bulk;         /* sq_bulk_begin() dropped the calls indexes */
     char err[256];
+    char probe_id[256]; /* recorded in each captures row */
 };
 
-static int fail(struct store *s, const char *what)
+static void sq_close(struct store_backend *s);
+
+static int fail(struct store_backend *s, const char *what)
 {
     snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
     return -1;
 }
 
-const char *store_errmsg(const struct store *s)
+static const char *sq_errmsg(const struct store_backend *s)
 {
     return s->err;
 }
@@ -95,7 +99,7 @@ static void wall_iso(char *buf)
     ptime_iso((struct ptime){ ts.tv_sec, (uint32_t)ts.tv_nsec }, buf);
 }
 
-static int exec(struct store *s, const char *sql)
+static int exec(struct store_backend *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -112,9 +116,9 @@ static int exec(struct store *s, const char *sql)
  * finds the ones to drop and how to create them again: its "CREATE INDEX IF NOT EXISTS
  * name ON table" statements. */
 
-typedef int (*schema_index_fn)(struct store *s, const char *sql, const char *name, const char *table);
+typedef int (*schema_index_fn)(struct store_backend *s, const char *sql, const char *name, const char *table);
 
-static int each_schema_index(struct store *s, schema_index_fn fn)
+static int each_schema_index(struct store_backend *s, schema_index_fn fn)
 {
     /* A copy, cut at each ';' in turn: sqlite3_complete() says whether that ';' ends
      * a statement or sits in a comment, a string or a trigger body. */
@@ -156,7 +160,7 @@ static int each_schema_index(struct store *s, schema_index_fn fn)
     return rc;
 }
 
-static int drop_calls_index(struct store *s, const char *sql, const char *name, const char *table)
+static int drop_calls_index(struct store_backend *s, const char *sql, const char *name, const char *table)
 {
     (void)sql;
     char q[128];
@@ -166,7 +170,7 @@ static int drop_calls_index(struct store *s, const char *sql, const char *name, 
     return exec(s, q);
 }
 
-static int create_index(struct store *s, const char *sql, const char *name, const char *table)
+static int create_index(struct store_backend *s, const char *sql, const char *name, const char *table)
 {
     (void)name, (void)table;
     return exec(s, sql);
@@ -174,14 +178,14 @@ static int create_index(struct store *s, const char *sql, const char *name, cons
 
 /* On open: an index that a crashed bulk read left dropped is created again. A database
  * of an older schema may lack a column some index needs; that index cannot exist there. */
-static int create_index_if_possible(struct store *s, const char *sql, const char *name, const char *table)
+static int create_index_if_possible(struct store_backend *s, const char *sql, const char *name, const char *table)
 {
     (void)name, (void)table;
     sqlite3_exec(s->db, sql, NULL, NULL, NULL);
     return 0;
 }
 
-static int user_version(struct store *s, int *v)
+static int user_version(struct store_backend *s, int *v)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
@@ -197,7 +201,7 @@ static int user_version(struct store *s, int *v)
 }
 
 /* The schema script (every statement is IF NOT EXISTS / OR IGNORE) and this version. */
-static int install_schema(struct store *s)
+static int install_schema(struct store_backend *s)
 {
     char now[PTIME_ISO_LEN], sql[160];
     wall_iso(now);
@@ -210,7 +214,7 @@ static int install_schema(struct store *s)
  * transaction: new columns by ALTER TABLE (they come last), old views dropped (their
  * definitions may have grown), then the schema script adds the new tables and views.
  * Calls already stored are untouched. from == 0 is a new database. */
-static int upgrade_schema(struct store *s, int from)
+static int upgrade_schema(struct store_backend *s, int from)
 {
     static const char v2[] =
         "ALTER TABLE calls ADD COLUMN stir_error INTEGER;"
@@ -220,7 +224,9 @@ static int upgrade_schema(struct store *s, int from)
         "ALTER TABLE calls ADD COLUMN orig_in_cert INTEGER;"
         "DROP VIEW IF EXISTS attestation_report; DROP VIEW IF EXISTS origid_report;"
         "DROP VIEW IF EXISTS traceback_chains; DROP VIEW IF EXISTS verification_failures;";
-    if (exec(s, "BEGIN IMMEDIATE") || (from == 1 && exec(s, v2)) || install_schema(s) || exec(s, "COMMIT")) {
+    static const char v3[] = "ALTER TABLE captures ADD COLUMN probe_id TEXT;";
+    if (exec(s, "BEGIN IMMEDIATE") || (from == 1 && exec(s, v2)) || (from >= 1 && from < 3 && exec(s, v3)) ||
+        install_schema(s) || exec(s, "COMMIT")) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
@@ -251,14 +257,16 @@ static const char *ro_hint(const char *path, char *buf, size_t cap)
     return buf;
 }
 
-struct store *store_open(const char *path, char *err, size_t errlen)
+static struct store_backend *sq_open(const char *path, const struct store_opts *o, char *err, size_t errlen)
 {
     char hint[4200];
-    struct store *s = calloc(1, sizeof *s);
+    struct store_backend *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
+    char host[256];
+    snprintf(s->probe_id, sizeof s->probe_id, "%s", store_probe_id(o, host, sizeof host));
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot open database: %s%s", path, sqlite3_errmsg(s->db),
                  ro_hint(path, hint, sizeof hint));
@@ -293,11 +301,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     }
     return s;
 bad:
-    store_close(s);
+    sq_close(s);
     return NULL;
 }
 
-static int begin_if_needed(struct store *s)
+static int begin_if_needed(struct store_backend *s)
 {
     if (s->in_txn)
         return 0;
@@ -307,7 +315,7 @@ static int begin_if_needed(struct store *s)
     return 0;
 }
 
-int store_commit(struct store *s)
+static int sq_commit(struct store_backend *s)
 {
     if (!s->in_txn)
         return 0;
@@ -318,9 +326,9 @@ int store_commit(struct store *s)
     return 0;
 }
 
-int store_checkpoint(struct store *s)
+static int sq_checkpoint(struct store_backend *s)
 {
-    if (store_commit(s))
+    if (sq_commit(s))
         return -1;
     int log = 0, done = 0;
     if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK)
@@ -328,7 +336,7 @@ int store_checkpoint(struct store *s)
     return 0;
 }
 
-int store_bulk_begin(struct store *s, uint64_t expected_calls)
+static int sq_bulk_begin(struct store_backend *s, uint64_t expected_calls)
 {
     if (s->bulk)
         return 0;
@@ -346,32 +354,32 @@ int store_bulk_begin(struct store *s, uint64_t expected_calls)
     /* No fsync at each checkpoint meanwhile (the pipeline would stall on every one);
      * the read ends with synchronous back to NORMAL, and closing syncs once. A process
      * crash still loses at most a batch; an OS crash during the read may need it again. */
-    if (store_commit(s) || exec(s, "PRAGMA cache_size = -16384; PRAGMA synchronous = OFF") || begin_if_needed(s) ||
-        each_schema_index(s, drop_calls_index) || store_commit(s))
+    if (sq_commit(s) || exec(s, "PRAGMA cache_size = -16384; PRAGMA synchronous = OFF") || begin_if_needed(s) ||
+        each_schema_index(s, drop_calls_index) || sq_commit(s))
         return -1;
     s->bulk = true;
     return 0;
 }
 
-int store_bulk_end(struct store *s)
+static int sq_bulk_end(struct store_backend *s)
 {
     if (!s->bulk)
         return 0;
-    if (store_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || store_commit(s) ||
+    if (sq_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || sq_commit(s) ||
         exec(s, "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"))
         return -1;
     s->bulk = false;
     return 0;
 }
 
-void store_close(struct store *s)
+static void sq_close(struct store_backend *s)
 {
     if (!s)
         return;
     if (s->db && s->in_txn)
-        store_commit(s);
+        sq_commit(s);
     if (s->db && s->bulk)
-        store_bulk_end(s);
+        sq_bulk_end(s);
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
@@ -397,7 +405,7 @@ static void bind_time(sqlite3_stmt *st, int i_text, int i_ns, struct ptime t)
     sqlite3_bind_int64(st, i_ns, ptime_ns(t));
 }
 
-static int run(struct store *s, sqlite3_stmt *st, const char *what)
+static int run(struct store_backend *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -407,19 +415,20 @@ static int run(struct store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
-int store_capture_begin(struct store *s, const struct capture_info *ci, int64_t *capture_id)
+static int sq_capture_begin(struct store_backend *s, const struct capture_info *ci, int64_t *capture_id)
 {
     char now[PTIME_ISO_LEN];
     sqlite3_stmt *st = NULL;
     int rc = -1;
     wall_iso(now);
-    if (store_commit(s) || begin_if_needed(s))
+    if (sq_commit(s) || begin_if_needed(s))
         return -1;
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO captures (source, source_key, kind, link_type, started_at, status)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, 'running')"
+                           "INSERT INTO captures (source, source_key, kind, link_type, started_at, status, probe_id)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)"
                            " ON CONFLICT (source_key) DO UPDATE SET source = excluded.source,"
                            " link_type = excluded.link_type, started_at = excluded.started_at,"
+                           " probe_id = excluded.probe_id,"
                            " finished_at = NULL, status = 'running', message = NULL"
                            " RETURNING id",
                            -1, &st, NULL) != SQLITE_OK) {
@@ -431,6 +440,7 @@ int store_capture_begin(struct store *s, const struct capture_info *ci, int64_t 
     bind_text(st, 3, ci->kind);
     bind_text(st, 4, ci->link_type);
     bind_text(st, 5, now);
+    bind_text(st, 6, s->probe_id);
     if (sqlite3_step(st) != SQLITE_ROW) {
         fail(s, "recording capture");
         goto out;
@@ -441,7 +451,7 @@ int store_capture_begin(struct store *s, const struct capture_info *ci, int64_t 
     /* A re-read replaces the counters of the earlier read of the same file. */
     char sql[96];
     snprintf(sql, sizeof sql, "DELETE FROM stats WHERE capture_id = %lld", (long long)*capture_id);
-    if (exec(s, sql) || store_commit(s))
+    if (exec(s, sql) || sq_commit(s))
         goto out;
     rc = 0;
 out:
@@ -449,7 +459,7 @@ out:
     return rc;
 }
 
-int store_capture_end(struct store *s, int64_t capture_id, const struct capture_end *ce,
+static int sq_capture_end(struct store_backend *s, int64_t capture_id, const struct capture_end *ce,
                       const struct stats *stv)
 {
     char now[PTIME_ISO_LEN], first[PTIME_ISO_LEN], last[PTIME_ISO_LEN];
@@ -491,14 +501,14 @@ int store_capture_end(struct store *s, int64_t capture_id, const struct capture_
         fail(s, "finishing capture");
         goto out;
     }
-    rc = store_commit(s);
+    rc = sq_commit(s);
 out:
     sqlite3_finalize(st);
     return rc;
 }
 
 /* JSON array text of dest TNs; TN claims are digits or were JSON strings already. */
-static void dest_json(const struct passport *pp, char *buf, size_t cap)
+void store_dest_json(const struct passport *pp, char *buf, size_t cap)
 {
     size_t off = 0;
     off += (size_t)snprintf(buf, cap, "[");
@@ -532,12 +542,12 @@ static const char *hdr_label(enum sip_hdr_id id)
     return sip_hdr_name(id);
 }
 
-static int put_passport(struct store *s, int64_t row, size_t pos, const struct call_ident *ci)
+static int put_passport(struct store_backend *s, int64_t row, size_t pos, const struct call_ident *ci)
 {
     const struct passport *pp = &ci->pp;
     sqlite3_stmt *q = s->q[Q_PASSPORT_INSERT];
     char dests[PPT_MAX_DEST * (PPT_STR + 4) + 4], warn[160];
-    dest_json(pp, dests, sizeof dests);
+    store_dest_json(pp, dests, sizeof dests);
     passport_warnings_str(pp->warnings, warn, sizeof warn);
     sqlite3_bind_int64(q, 1, row);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)pos);
@@ -570,7 +580,7 @@ static int put_passport(struct store *s, int64_t row, size_t pos, const struct c
     return run(s, q, "storing passport");
 }
 
-int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
+static int sq_put_call(struct store_backend *s, int64_t capture_id, const struct call *c)
 {
     if (begin_if_needed(s))
         return -1;
@@ -651,7 +661,7 @@ int store_put_call(struct store *s, int64_t capture_id, const struct call *c)
         if (put_passport(s, row, i, c->idents[i]))
             return -1;
     if (++s->pending >= (s->bulk ? STORE_BULK_BATCH : STORE_BATCH))
-        return store_commit(s);
+        return sq_commit(s);
     return 0;
 }
 
@@ -664,7 +674,7 @@ static void bind_epoch(sqlite3_stmt *st, int i, int64_t sec)
     sqlite3_bind_text(st, i, iso, -1, SQLITE_TRANSIENT);
 }
 
-int store_put_cert(struct store *s, const struct verifier_cert_record *r)
+static int sq_put_cert(struct store_backend *s, const struct verifier_cert_record *r)
 {
     if (begin_if_needed(s))
         return -1;
@@ -698,7 +708,7 @@ int store_put_cert(struct store *s, const struct verifier_cert_record *r)
     return run(s, st, "storing a certificate");
 }
 
-int store_load_certs(struct store *s, store_cert_fn fn, void *ctx)
+static int sq_load_certs(struct store_backend *s, store_cert_fn fn, void *ctx)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
@@ -722,4 +732,129 @@ int store_load_certs(struct store *s, store_cert_fn fn, void *ctx)
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : fail(s, "reading certificates");
+}
+
+static int sq_finish(struct store_backend *s)
+{
+    return sq_commit(s);
+}
+
+const struct store_ops store_sqlite_ops = {
+    .open = sq_open,
+    .close = sq_close,
+    .capture_begin = sq_capture_begin,
+    .capture_end = sq_capture_end,
+    .put_call = sq_put_call,
+    .commit = sq_commit,
+    .finish = sq_finish,
+    .put_cert = sq_put_cert,
+    .load_certs = sq_load_certs,
+    .checkpoint = sq_checkpoint,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_end = sq_bulk_end,
+    .errmsg = sq_errmsg,
+};
+
+/* ---- read side ---------------------------------------------------------------------------- */
+
+/* Every view of db/schema.sql again as a TEMP view: a view of the main schema always
+ * reads main's tables, a TEMP one reads whatever the name resolves to first — the TEMP
+ * views below that keep only the selected probes' rows. */
+static int temp_views(sqlite3 *db, char *err, size_t errlen)
+{
+    char *text = strdup(stirprobe_schema_sql);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    char *start = text;
+    for (char *p = text; *p && rc == 0; p++) {
+        if (*p != ';')
+            continue;
+        char saved = p[1];
+        p[1] = '\0';
+        bool complete = sqlite3_complete(start);
+        p[1] = saved;
+        if (!complete)
+            continue;
+        char *q = start;
+        start = p + 1;
+        for (;;) {
+            q += strspn(q, " \t\r\n");
+            if (q[0] == '-' && q[1] == '-')
+                q += strcspn(q, "\n");
+            else
+                break;
+        }
+        static const char head[] = "CREATE VIEW IF NOT EXISTS ";
+        if (strncasecmp(q, head, sizeof head - 1) != 0)
+            continue;
+        saved = p[1];
+        p[1] = '\0';
+        char *sql = sqlite3_mprintf("CREATE TEMP VIEW %s", q + sizeof head - 1);
+        p[1] = saved;
+        char *msg = NULL;
+        if (!sql || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "probe filter: %s", msg ? msg : "out of memory");
+            rc = -1;
+        }
+        sqlite3_free(msg);
+        sqlite3_free(sql);
+    }
+    free(text);
+    return rc;
+}
+
+static int probe_filter(sqlite3 *db, const struct read_filter *f, char *err, size_t errlen)
+{
+    static const char tables[] =
+        "CREATE TEMP TABLE stirprobe_probes (probe_id TEXT PRIMARY KEY);"
+        "CREATE TEMP VIEW captures AS SELECT * FROM main.captures"
+        " WHERE probe_id IN (SELECT probe_id FROM temp.stirprobe_probes);"
+        "CREATE TEMP VIEW calls AS SELECT * FROM main.calls WHERE capture_id IN (SELECT id FROM temp.captures);"
+        "CREATE TEMP VIEW passports AS SELECT * FROM main.passports WHERE call_row_id IN (SELECT id FROM temp.calls);"
+        "CREATE TEMP VIEW stats AS SELECT * FROM main.stats WHERE capture_id IN (SELECT id FROM temp.captures);";
+    char *msg = NULL;
+    if (sqlite3_exec(db, tables, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "probe filter: %s%s", msg ? msg : sqlite3_errmsg(db),
+                 msg && strstr(msg, "probe_id") ? " (a database of an older stirprobe: run any `stirprobe read`"
+                                                  " on it once to upgrade it)" : "");
+        sqlite3_free(msg);
+        return -1;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.stirprobe_probes VALUES (?1)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "probe filter: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    for (size_t i = 0; i < f->n_probes; i++) {
+        sqlite3_bind_text(st, 1, f->probes[i], -1, SQLITE_STATIC);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return temp_views(db, err, errlen);
+}
+
+int store_sqlite_open_read(const char *path, const struct read_filter *f, sqlite3 **out, char *err,
+                           size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (access(path, F_OK) != 0) {
+        snprintf(err, errlen, "no database at %s (write one with: stirprobe read FILE)", path);
+        return -1;
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    if (f->n_probes && probe_filter(db, f, err, errlen) != 0) {
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
 }
