@@ -483,6 +483,10 @@ static struct batch *cur_batch(struct store_backend *s)
 static bool batch_day(struct batch *b, int64_t ns)
 {
     int64_t d = day_of(ns);
+    if (ns < b->min_ns)
+        b->min_ns = ns;
+    if (ns > b->max_ns)
+        b->max_ns = ns;
     for (size_t i = b->n_days; i-- > 0;)
         if (b->days[i] == d)
             return true;
@@ -495,10 +499,6 @@ static bool batch_day(struct batch *b, int64_t ns)
         b->cap_days = cap;
     }
     b->days[b->n_days++] = d;
-    if (ns < b->min_ns)
-        b->min_ns = ns;
-    if (ns > b->max_ns)
-        b->max_ns = ns;
     return true;
 }
 
