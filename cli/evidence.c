@@ -355,13 +355,13 @@ int evidence_run(const struct evidence_opts *o)
     k.sum = create_in(&k, "summary.txt");
     if (!k.sum)
         goto out;
-    char now[PTIME_ISO_LEN];
+    char now[PTIME_ISO_LEN], dbname[1024];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ptime_iso((struct ptime){ ts.tv_sec, (uint32_t)ts.tv_nsec }, now);
     fprintf(k.sum, "stirprobe %s evidence pack\n\n  Call-ID      %s\n  database     %s\n  written      %s\n  legs         %zu"
                    " Call-ID(s) on the call and its traceback chain\n",
-            STIRPROBE_VERSION, o->call_id, o->db_path, now, k.n_call_ids);
+            STIRPROBE_VERSION, o->call_id, store_display_name(o->db_path, dbname, sizeof dbname), now, k.n_call_ids);
 
     dump_rows(&k, "legs (calls table, in time order)",
               "SELECT call_id, first_seen, last_seen, src_ip || ':' || src_port AS source,"

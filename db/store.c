@@ -17,6 +17,26 @@ bool store_is_pg(const char *db)
     return db && (strncasecmp(db, "postgresql://", 13) == 0 || strncasecmp(db, "postgres://", 11) == 0);
 }
 
+const char *store_display_name(const char *db, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", db);
+    if (!store_is_pg(db))
+        return buf;
+    char *auth = strstr(buf, "://") + 3;
+    char *end = auth + strcspn(auth, "/?#");
+    char *at = memchr(auth, '@', (size_t)(end - auth));
+    char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon) /* user:password@host -> user@host */
+        memmove(colon, at, strlen(at) + 1);
+    for (char *q = strchr(buf, '?'); q; q = strchr(q + 1, '&')) {
+        if (strncasecmp(q + 1, "password=", 9) != 0)
+            continue;
+        char *v = q + 10, *ve = v + strcspn(v, "&#");
+        memmove(v, ve, strlen(ve) + 1); /* password=... -> password= */
+    }
+    return buf;
+}
+
 const char *store_probe_id(const struct store_opts *o, char *buf, size_t cap)
 {
     if (o && o->probe_id && *o->probe_id)

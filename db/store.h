@@ -32,6 +32,10 @@ struct store;
 /* True when db names a PostgreSQL database (postgresql:// or postgres:// URL). */
 bool store_is_pg(const char *db);
 
+/* db as it may be shown (HTML report, evidence pack): a PostgreSQL URL without its
+ * password (user:password@ and password=... parameters). Returns buf. */
+const char *store_display_name(const char *db, char *buf, size_t cap);
+
 struct store_opts {
     const char *probe_id;  /* --probe-id, stored with every capture; NULL: the host name */
     int retention_days;    /* PostgreSQL: drop daily partitions older than this; 0 = keep */

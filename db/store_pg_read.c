@@ -124,15 +124,24 @@ static int64_t sat_add(int64_t a, int64_t b)
     return a + b;
 }
 
-/* db/schema.sql for the slice, without the one-row-per-(call_id, first_seen_ns) rule:
- * two probes may well have seen the same leg. */
+/* db/schema.sql for the slice, without the one-row-per-(call_id, first_seen_ns) rule
+ * (two probes may well have seen the same leg): a plain index in its place. */
 static char *slice_schema(void)
 {
-    static const char uniq[] = ",\n    UNIQUE (call_id, first_seen_ns)";
-    char *s = strdup(stirprobe_schema_sql);
-    char *u = s ? strstr(s, uniq) : NULL;
-    if (u)
-        memmove(u, u + sizeof uniq - 1, strlen(u + sizeof uniq - 1) + 1);
+    static const char uniq[] = "UNIQUE (call_id, first_seen_ns)";
+    static const char repl[] = "CHECK (1)";
+    static const char index[] = "CREATE INDEX slice_calls_key ON calls(call_id, first_seen_ns);\n";
+    size_t n = strlen(stirprobe_schema_sql);
+    char *s = malloc(n + sizeof index);
+    if (!s)
+        return NULL;
+    memcpy(s, stirprobe_schema_sql, n + 1);
+    char *u = strstr(s, uniq);
+    if (u) {
+        memcpy(u, repl, sizeof repl - 1);
+        memmove(u + sizeof repl - 1, u + sizeof uniq - 1, strlen(u + sizeof uniq - 1) + 1);
+    }
+    strcat(s, index);
     return s;
 }
 

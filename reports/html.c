@@ -270,7 +270,8 @@ static void put_summary(struct ctx *c)
     FILE *out = c->out;
     const struct html_opts *o = c->o;
     fputs("<header id=\"summary\">\n<h1>stirprobe report</h1>\n<p>database <span class=\"mono\" id=\"db\">", out);
-    escz(out, o->rpt.db_path);
+    char name[1024];
+    escz(out, store_display_name(o->rpt.db_path, name, sizeof name));
     fputs("</span><br>\nwindow <span id=\"window\">", out);
     if (!o->rpt.since && !o->rpt.until) {
         fputs("all calls", out);
