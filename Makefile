@@ -60,7 +60,7 @@ deps:
 	@scripts/deps.sh
 
 test: deps
-	$(MAKE) V=release all unit stirgen
+	$(MAKE) V=release all unit stirgen build/release/bench_gen
 	$(MAKE) V=asan all unit replay
 	$(MAKE) $(FUZZ_BUILD) fuzz-build
 	tests/run
