@@ -86,28 +86,39 @@ static const char sql_staging[] =
     " div_tn text, rcd_nam text, compact bigint, decode_result text, decode_detail text, warnings text,"
     " raw_jws text, chain_id text, verify_result text, verify_detail text) ON COMMIT DELETE ROWS";
 
-/* The same Call-ID and first INVITE time twice in one batch: the later row wins, at the
- * place of the first (as the SQLite store's sequential upserts do). */
+#define ON_CONFLICT_CALLS \
+    " ON CONFLICT (probe_id, call_id, first_seen_ns) DO UPDATE SET"\
+    " first_seen=excluded.first_seen, last_seen=excluded.last_seen, last_seen_ns=excluded.last_seen_ns,"\
+    " src_ip=excluded.src_ip, src_port=excluded.src_port, dst_ip=excluded.dst_ip,"\
+    " dst_port=excluded.dst_port, transport=excluded.transport, ip_version=excluded.ip_version,"\
+    " ruri_tn=excluded.ruri_tn, from_tn=excluded.from_tn, to_tn=excluded.to_tn,"\
+    " pai_tn=excluded.pai_tn, final_status=excluded.final_status,"\
+    " sip_messages=excluded.sip_messages, identity_header=excluded.identity_header,"\
+    " identity_count=excluded.identity_count, ppt=excluded.ppt, attest=excluded.attest,"\
+    " origid=excluded.origid, orig_tn=excluded.orig_tn, dest_tn=excluded.dest_tn,"\
+    " iat=excluded.iat, x5u=excluded.x5u, verstat=excluded.verstat,"\
+    " verstat_source=excluded.verstat_source, verify_result=excluded.verify_result,"\
+    " verify_detail=excluded.verify_detail, chain_id=excluded.chain_id,"\
+    " capture_id=excluded.capture_id, stir_error=excluded.stir_error,"\
+    " stir_error_via=excluded.stir_error_via, stir_error_in=excluded.stir_error_in,"\
+    " stir_error_text=excluded.stir_error_text, orig_in_cert=excluded.orig_in_cert"
+
+/* The usual batch: every call once. */
 static const char sql_upsert_calls[] =
+    "INSERT INTO calls (" CALL_COLS ") SELECT " CALL_COLS " FROM stage_calls ORDER BY seq" ON_CONFLICT_CALLS;
+
+/* The same Call-ID and first INVITE time twice in one batch (the server refuses to
+ * update a row twice in one statement): the later row wins, at the place of the first,
+ * as the SQLite store's sequential upserts do; only the later row's PASSporTs are kept. */
+static const char sql_dedup_pp[] =
+    "DELETE FROM stage_pp p USING stage_calls c WHERE c.probe_id = p.probe_id AND c.call_id = p.call_id"
+    " AND c.first_seen_ns = p.first_seen_ns AND c.seq > p.call_seq";
+static const char sql_upsert_calls_dedup[] =
     "INSERT INTO calls (" CALL_COLS ")"
     " SELECT " CALL_COLS " FROM (SELECT DISTINCT ON (probe_id, call_id, first_seen_ns) *,"
     "  min(seq) OVER (PARTITION BY probe_id, call_id, first_seen_ns) AS first_seq"
     "  FROM stage_calls ORDER BY probe_id, call_id, first_seen_ns, seq DESC) d ORDER BY first_seq"
-    " ON CONFLICT (probe_id, call_id, first_seen_ns) DO UPDATE SET"
-    " first_seen=excluded.first_seen, last_seen=excluded.last_seen, last_seen_ns=excluded.last_seen_ns,"
-    " src_ip=excluded.src_ip, src_port=excluded.src_port, dst_ip=excluded.dst_ip,"
-    " dst_port=excluded.dst_port, transport=excluded.transport, ip_version=excluded.ip_version,"
-    " ruri_tn=excluded.ruri_tn, from_tn=excluded.from_tn, to_tn=excluded.to_tn,"
-    " pai_tn=excluded.pai_tn, final_status=excluded.final_status,"
-    " sip_messages=excluded.sip_messages, identity_header=excluded.identity_header,"
-    " identity_count=excluded.identity_count, ppt=excluded.ppt, attest=excluded.attest,"
-    " origid=excluded.origid, orig_tn=excluded.orig_tn, dest_tn=excluded.dest_tn,"
-    " iat=excluded.iat, x5u=excluded.x5u, verstat=excluded.verstat,"
-    " verstat_source=excluded.verstat_source, verify_result=excluded.verify_result,"
-    " verify_detail=excluded.verify_detail, chain_id=excluded.chain_id,"
-    " capture_id=excluded.capture_id, stir_error=excluded.stir_error,"
-    " stir_error_via=excluded.stir_error_via, stir_error_in=excluded.stir_error_in,"
-    " stir_error_text=excluded.stir_error_text, orig_in_cert=excluded.orig_in_cert";
+    ON_CONFLICT_CALLS;
 
 struct pop { /* one parameterized statement waiting in a batch */
     struct pop *next;
@@ -731,6 +742,22 @@ static int copy_buf(struct store_backend *s, const char *sql, const struct sbuf 
     return rc;
 }
 
+static int upsert_calls(struct store_backend *s)
+{
+    int rc = exec(s, "SAVEPOINT upsert", "storing calls");
+    if (rc)
+        return rc;
+    PGresult *r = PQexec(s->conn, sql_upsert_calls);
+    const char *st = PQresultStatus(r) == PGRES_FATAL_ERROR ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!st || strcmp(st, "21000") != 0) /* 21000: a row affected twice */
+        return check(s, r, "storing calls");
+    PQclear(r);
+    if ((rc = exec(s, "ROLLBACK TO SAVEPOINT upsert", "storing calls")) ||
+        (rc = exec(s, sql_dedup_pp, "storing calls")))
+        return rc;
+    return exec(s, sql_upsert_calls_dedup, "storing calls");
+}
+
 static int send_batch(struct store_backend *s, const struct batch *b)
 {
     int rc = ensure_parts(s, b);
@@ -742,8 +769,6 @@ static int send_batch(struct store_backend *s, const struct batch *b)
         char sql[512];
         /* The batch's time range prunes the passports partitions the delete looks at. */
         snprintf(sql, sizeof sql,
-                 "DELETE FROM stage_pp p USING stage_calls c WHERE c.probe_id = p.probe_id AND c.call_id = p.call_id"
-                 " AND c.first_seen_ns = p.first_seen_ns AND c.seq > p.call_seq;"
                  "DELETE FROM passports p USING stage_calls c WHERE p.first_seen_ns BETWEEN %lld AND %lld"
                  " AND p.probe_id = c.probe_id AND p.call_id = c.call_id AND p.first_seen_ns = c.first_seen_ns",
                  (long long)b->min_ns, (long long)b->max_ns);
@@ -756,7 +781,7 @@ static int send_batch(struct store_backend *s, const struct batch *b)
                  (long long)b->min_ns, (long long)b->max_ns);
         if ((rc = copy_buf(s, "COPY stage_calls FROM STDIN", &b->calls, "storing calls")) ||
             (b->pps.n && (rc = copy_buf(s, "COPY stage_pp FROM STDIN", &b->pps, "storing passports"))) ||
-            (rc = exec(s, sql_upsert_calls, "storing calls")) || (rc = exec(s, sql, "replacing passports")) ||
+            (rc = upsert_calls(s)) || (rc = exec(s, sql, "replacing passports")) ||
             (b->pps.n && (rc = exec(s, ins, "storing passports"))))
             goto bad;
     }
