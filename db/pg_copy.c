@@ -10,7 +10,7 @@
 
 void sbuf_put(struct sbuf *b, const void *p, size_t n)
 {
-    if (b->failed)
+    if (b->failed || n == 0)
         return;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
