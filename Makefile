@@ -4,7 +4,7 @@
 #   make demo       deps, read tests/pcaps/demo.pcap, print the attestation report
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 VERSION  := 0.1.0
-PKGS     := libpcap libcrypto jansson sqlite3 libcurl zlib
+PKGS     := libpcap libcrypto jansson sqlite3 libcurl zlib libpq
 V        ?= release
 B        := build/$(V)
 
@@ -20,7 +20,7 @@ LDFLAGS  := $(OPT_$(V)) -pthread
 LIB_SRC  := $(wildcard common/*.c probe/*.c decoders/*.c calls/*.c verifier/*.c db/*.c reports/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o $(B)/gen/schema_pg_sql.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
@@ -44,6 +44,10 @@ $(B)/gen/schema_sql.c: db/schema.sql
 	@mkdir -p $(dir $@)
 	{ echo 'const char stirprobe_schema_sql[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+$(B)/gen/schema_pg_sql.c: db/schema_pg.sql
+	@mkdir -p $(dir $@)
+	{ echo 'const char stirprobe_schema_pg_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
 
 # Test-data generator (test PKI + signed captures with their expected CSV).
 stirgen: build/stirgen
@@ -56,7 +60,7 @@ deps:
 	@scripts/deps.sh
 
 test: deps
-	$(MAKE) V=release all unit stirgen
+	$(MAKE) V=release all unit stirgen build/release/bench_gen
 	$(MAKE) V=asan all unit replay
 	$(MAKE) $(FUZZ_BUILD) fuzz-build
 	tests/run

@@ -22,6 +22,7 @@
 
 #include "cli/verify_cmd.h"
 #include "common/ptime.h"
+#include "db/store.h"
 #include "decoders/b64url.h"
 
 #define MAX_LEGS 64
@@ -333,15 +334,18 @@ int evidence_run(const struct evidence_opts *o)
 {
     struct pack k = { .o = o };
     int rc = 1;
-    if (access(o->db_path, F_OK) != 0) {
+    if (!store_is_pg(o->db_path) && access(o->db_path, F_OK) != 0) {
         fprintf(stderr, "stirprobe: evidence: no database at %s\n", o->db_path);
         return 1;
     }
-    if (sqlite3_open_v2(o->db_path, &k.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "stirprobe: evidence: %s: %s\n", o->db_path, sqlite3_errmsg(k.db));
+    char err[600];
+    /* The legs of this call and its chain, and the calls around them its anomalies look at. */
+    struct read_filter f = { .since_ns = INT64_MIN, .until_ns = INT64_MAX, .call_id = o->call_id,
+                             .margin_ns = (int64_t)10 * 1000000000 };
+    if (store_open_read(o->db_path, &f, &k.db, err, sizeof err) != 0) {
+        fprintf(stderr, "stirprobe: evidence: %s\n", err);
         goto out;
     }
-    sqlite3_busy_timeout(k.db, 10000);
     if (collect_legs(&k) != 0) {
         fprintf(stderr, "stirprobe: evidence: %s: %s\n", o->db_path, sqlite3_errmsg(k.db));
         goto out;
@@ -357,13 +361,13 @@ int evidence_run(const struct evidence_opts *o)
     k.sum = create_in(&k, "summary.txt");
     if (!k.sum)
         goto out;
-    char now[PTIME_ISO_LEN];
+    char now[PTIME_ISO_LEN], dbname[1024];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ptime_iso((struct ptime){ ts.tv_sec, (uint32_t)ts.tv_nsec }, now);
     fprintf(k.sum, "stirprobe %s evidence pack\n\n  Call-ID      %s\n  database     %s\n  written      %s\n  legs         %zu"
                    " Call-ID(s) on the call and its traceback chain\n",
-            STIRPROBE_VERSION, o->call_id, o->db_path, now, k.n_call_ids);
+            STIRPROBE_VERSION, o->call_id, store_display_name(o->db_path, dbname, sizeof dbname), now, k.n_call_ids);
 
     dump_rows(&k, "legs (calls table, in time order)",
               "SELECT call_id, first_seen, last_seen, src_ip || ':' || src_port AS source,"

@@ -32,7 +32,12 @@ static const char usage[] =
     "       stirprobe --version | --help\n"
     "\n"
     "read and capture options:\n"
-    "  -d, --db PATH          SQLite database (default stirprobe.db; created if absent)\n"
+    "  -d, --db PATH          SQLite database (default stirprobe.db; created if absent), or a\n"
+    "                         PostgreSQL URL postgresql://USER@HOST/DB (schema created if absent)\n"
+    "      --probe-id ID      this probe's name in the database (default: the host name)\n"
+    "      --retention-days N PostgreSQL: drop day partitions older than N days (default: keep)\n"
+    "      --spool-mb N       PostgreSQL: keep up to N MiB of batches while the server is away (64)\n"
+    "      --db-wait SECS     PostgreSQL: at the end, wait this long for the server (default 30)\n"
     "      --json             also print one NDJSON object per finished call on stdout\n"
     "  -w FILE                also write the packets that carried SIP to FILE (pcapng)\n"
     "  -q                     no progress output\n"
@@ -74,6 +79,7 @@ static const char usage[] =
     "      --warn-days N      certs: flag certificates expiring within N days of the last call (default 30)\n"
     "      --window SECS      anomalies, chains, verstat: downstream-leg matching window (default 10)\n"
     "      --max-iat-age SECS anomalies: replay when a leg is further than this from iat (default 60)\n"
+    "      --probe ID[,ID...] only what these probes stored (repeatable; --probe-id of read/capture/hep)\n"
     "\n"
     "exit status: 0 ok; 1 bad usage or unreadable input; 2 damaged capture (rows before it kept);\n"
     "             verify: 3 when a value does not pass\n";
@@ -111,6 +117,11 @@ enum {
     OPT_HEP_RATE,
     OPT_LISTEN,
     OPT_TCP,
+    OPT_PROBE_ID,
+    OPT_RETENTION_DAYS,
+    OPT_SPOOL_MB,
+    OPT_DB_WAIT,
+    OPT_PROBE,
 };
 
 static int bad_usage(const char *msg)
@@ -137,6 +148,10 @@ static int bad_usage(const char *msg)
     { "hep-id", required_argument, NULL, OPT_HEP_ID },                     \
     { "hep-pass", required_argument, NULL, OPT_HEP_PASS },                 \
     { "hep-rate", required_argument, NULL, OPT_HEP_RATE },                 \
+    { "probe-id", required_argument, NULL, OPT_PROBE_ID },                 \
+    { "retention-days", required_argument, NULL, OPT_RETENTION_DAYS },     \
+    { "spool-mb", required_argument, NULL, OPT_SPOOL_MB },                 \
+    { "db-wait", required_argument, NULL, OPT_DB_WAIT },                   \
     { "help", no_argument, NULL, 'h' }
 #define COMMON_SHORT_OPTS "d:qh"
 
@@ -202,6 +217,28 @@ static int common_opt(int c, struct pipeline_cfg *cfg)
             return -1;
         cfg->hep_rate = (uint32_t)v;
         return 1;
+    case OPT_PROBE_ID:
+        if (!*optarg || strlen(optarg) > 200) {
+            fprintf(stderr, "stirprobe: --probe-id: give a name of 1 to 200 bytes\n");
+            return -1;
+        }
+        cfg->store.probe_id = optarg;
+        return 1;
+    case OPT_RETENTION_DAYS:
+        if (!num_opt("--retention-days", 1, 100000, "a number of days from 1", &v))
+            return -1;
+        cfg->store.retention_days = (int)v;
+        return 1;
+    case OPT_SPOOL_MB:
+        if (!num_opt("--spool-mb", 1, 1048576, "a number of MiB from 1", &v))
+            return -1;
+        cfg->store.spool_bytes = (size_t)v << 20;
+        return 1;
+    case OPT_DB_WAIT:
+        if (!num_opt("--db-wait", 0, 86400, "a number of seconds up to 86400", &v))
+            return -1;
+        cfg->store.wait_sec = (int)v;
+        return 1;
     default:
         return 0;
     }
@@ -212,7 +249,10 @@ static void default_cfg(struct pipeline_cfg *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->db_path = "stirprobe.db";
     cfg->max_iat_age = 60;
+    cfg->store.spool_bytes = (size_t)STORE_DEFAULT_SPOOL_MB << 20;
+    cfg->store.wait_sec = STORE_DEFAULT_WAIT_SEC;
 }
+
 
 static int cmd_read(int argc, char **argv)
 {
@@ -459,6 +499,7 @@ static int cmd_report(int argc, char **argv)
         { "warn-days", required_argument, NULL, OPT_WARN_DAYS },
         { "window", required_argument, NULL, OPT_WINDOW },
         { "max-iat-age", required_argument, NULL, OPT_MAX_IAT_AGE },
+        { "probe", required_argument, NULL, OPT_PROBE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -470,6 +511,10 @@ static int cmd_report(int argc, char **argv)
         switch (c) {
         case OPT_BY:
             o.by = optarg;
+            break;
+        case OPT_PROBE:
+            if (report_add_probes(&o, optarg) != 0)
+                return 1;
             break;
         case OPT_ORIGID:
             o.origid = optarg;

@@ -593,7 +593,8 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg, char *err, size_t 
         return NULL;
     }
     p->cfg = *cfg;
-    p->store = store_open(cfg->db_path, err, errlen);
+    p->cfg.store.st = &p->st; /* db_reconnects, db_spool_dropped count with the current source */
+    p->store = store_open(cfg->db_path, &p->cfg.store, err, errlen);
     if (!p->store)
         goto bad;
     if (!(p->writer = store_writer_new(p->store, STORE_WRITER_QUEUE))) {
@@ -801,7 +802,7 @@ int pipeline_reopen_db(struct pipeline *p, char *err, size_t errlen)
     store_writer_free(p->writer);
     p->writer = NULL;
     store_close(p->store);
-    p->store = store_open(p->cfg.db_path, err, errlen);
+    p->store = store_open(p->cfg.db_path, &p->cfg.store, err, errlen);
     if (!p->store || !(p->writer = store_writer_new(p->store, STORE_WRITER_QUEUE))) {
         if (p->store)
             snprintf(err, errlen, "%s: cannot start the database writer", p->cfg.db_path);
@@ -924,7 +925,8 @@ int pipeline_finish(struct pipeline *p)
     if (p->hep)
         hep_out_close(p->hep, HEP_FLUSH_MS);
     int rc = end_capture(p);
-    if (!p->store_failed && (store_commit(db(p)) != 0 || store_bulk_end(p->store) != 0)) {
+    /* store_finish: PostgreSQL gets --db-wait to take what is spooled (a restart). */
+    if (!p->store_failed && (store_finish(db(p)) != 0 || store_bulk_end(p->store) != 0)) {
         fprintf(stderr, "stirprobe: %s: %s\n", p->cfg.db_path, store_errmsg(p->store));
         p->store_failed = true;
     }

@@ -13,11 +13,13 @@
 
 #include "common/ptime.h"
 #include "common/stats.h"
+#include "db/store.h"
 #include "probe/capture.h"
 #include "probe/packet.h"
 
 struct pipeline_cfg {
-    const char *db_path;
+    const char *db_path;      /* SQLite file or PostgreSQL URL */
+    struct store_opts store;  /* --probe-id, --retention-days, --spool-mb, --db-wait (st: set here) */
     bool quiet;
     bool json; /* NDJSON per finished call on stdout */
 

@@ -11,7 +11,7 @@
 
 #include "reports/html.h"
 
-enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CAMPAIGN_TNS, OPT_WARN_DAYS, OPT_TOP };
+enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CAMPAIGN_TNS, OPT_WARN_DAYS, OPT_TOP, OPT_PROBE };
 
 static const struct option opts[] = {
     { "db", required_argument, NULL, 'd' },
@@ -21,6 +21,7 @@ static const struct option opts[] = {
     { "campaign-tns", required_argument, NULL, OPT_CAMPAIGN_TNS },
     { "warn-days", required_argument, NULL, OPT_WARN_DAYS },
     { "top", required_argument, NULL, OPT_TOP },
+    { "probe", required_argument, NULL, OPT_PROBE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -31,6 +32,7 @@ static const char usage[] =
     "       [--campaign-tns N] (default 10)  an origid on >= N distinct orig TNs is a campaign\n"
     "       [--warn-days N]    (default 30)  flag certificates expiring within N days of the last call\n"
     "       [--top N]          (default 20)  origids listed and chains drawn\n"
+    "       [--probe ID[,ID]]  only what these probes stored (repeatable)\n"
     "  SOURCE_DATE_EPOCH, when set, is the time printed on the 'generated' line\n";
 
 /* Does option word a (argv element) take the next element as its value? */
@@ -116,6 +118,10 @@ int report_html_cmd(int argc, char **argv)
             break;
         case OPT_TOP:
             if (!num("--top", optarg, 1, 10000, &o.top))
+                return 1;
+            break;
+        case OPT_PROBE:
+            if (report_add_probes(&o.rpt, optarg) != 0)
                 return 1;
             break;
         case 'h': fputs(usage, stdout); return 0;

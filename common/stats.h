@@ -104,7 +104,9 @@
     X(DROP_HEP_MALFORMED, "drop_hep_malformed", "drop")                                               \
     X(DROP_HEP_AUTH, "drop_hep_auth_failed", "drop")                                                  \
     X(DROP_HEP_SOCKET, "drop_hep_socket_overflow", "drop")                                            \
-    X(DROP_HEP_CONN_REFUSED, "drop_hep_connections_refused", "drop")
+    X(DROP_HEP_CONN_REFUSED, "drop_hep_connections_refused", "drop")                                  \
+    X(DB_RECONNECTS, "db_reconnects", "error")                                                        \
+    X(DB_SPOOL_DROPPED, "db_spool_dropped", "drop")
 
 enum stat_id {
 #define STAT_ENUM(id, name, kind) ST_##id,

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS captures (
     last_packet  TEXT,
     packets      INTEGER NOT NULL DEFAULT 0,
     status       TEXT NOT NULL,            -- 'running' | 'complete' | 'truncated'
-    message      TEXT                      -- where and why reading stopped early
+    message      TEXT,                     -- where and why reading stopped early
+    probe_id     TEXT                      -- schema version 3: --probe-id of the probe that read it
 );
 
 -- One row per call leg: one Call-ID whose first request was an INVITE, at this capture point.

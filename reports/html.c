@@ -12,6 +12,7 @@
 
 #include "common/jsonw.h"
 #include "common/ptime.h"
+#include "db/store.h"
 
 #ifndef STIRPROBE_VERSION
 #define STIRPROBE_VERSION "0.0.0-dev"
@@ -269,7 +270,8 @@ static void put_summary(struct ctx *c)
     FILE *out = c->out;
     const struct html_opts *o = c->o;
     fputs("<header id=\"summary\">\n<h1>stirprobe report</h1>\n<p>database <span class=\"mono\" id=\"db\">", out);
-    escz(out, o->rpt.db_path);
+    char name[1024];
+    escz(out, store_display_name(o->rpt.db_path, name, sizeof name));
     fputs("</span><br>\nwindow <span id=\"window\">", out);
     if (!o->rpt.since && !o->rpt.until) {
         fputs("all calls", out);
@@ -1089,17 +1091,13 @@ int html_report_run(const struct html_opts *o, FILE *out)
     struct ctx c = { .out = out, .o = o };
     if (parse_bound(o->rpt.since, INT64_MIN, &c.since) || parse_bound(o->rpt.until, INT64_MAX, &c.until))
         return 1;
-    if (access(o->rpt.db_path, F_OK) != 0) {
-        fprintf(stderr, "stirprobe: report: no database at %s (write one with: stirprobe read FILE)\n",
-                o->rpt.db_path);
+    char err[600];
+    struct read_filter f = { .probes = o->rpt.probes, .n_probes = o->rpt.n_probes, .since_ns = c.since,
+                             .until_ns = c.until, .margin_ns = (int64_t)o->rpt.window_sec * 1000000000 };
+    if (store_open_read(o->rpt.db_path, &f, &c.db, err, sizeof err) != 0) {
+        fprintf(stderr, "stirprobe: report%s: %s\n", strncmp(err, "no database", 11) == 0 ? "" : " html", err);
         return 1;
     }
-    if (sqlite3_open_v2(o->rpt.db_path, &c.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "stirprobe: report html: %s: %s\n", o->rpt.db_path, sqlite3_errmsg(c.db));
-        sqlite3_close(c.db);
-        return 1;
-    }
-    sqlite3_busy_timeout(c.db, 10000);
     /* One read transaction: every section sees the same snapshot while a capture writes. */
     sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL);
     load_summary(&c);

@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/jsonw.h"
 #include "common/ptime.h"
+#include "db/store.h"
 #include "reports/csv.h"
 
 /* Named parameters bound to every statement that names them: :since/:until are the
@@ -390,6 +390,18 @@ static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+int report_add_probes(struct rpt_opts *o, char *arg)
+{
+    for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (o->n_probes == RPT_MAX_PROBES) {
+            fprintf(stderr, "stirprobe: --probe: at most %d probe ids\n", RPT_MAX_PROBES);
+            return 1;
+        }
+        o->probes[o->n_probes++] = t;
+    }
+    return 0;
+}
+
 int report_run(const char *kind, const struct rpt_opts *o, FILE *out)
 {
     const char *sql = pick_sql(kind, o);
@@ -413,19 +425,17 @@ int report_run(const char *kind, const struct rpt_opts *o, FILE *out)
     if (parse_bound(o->since, INT64_MIN, &since, since_iso) ||
         parse_bound(o->until, INT64_MAX, &until, until_iso))
         return 1;
-    if (access(o->db_path, F_OK) != 0) {
-        fprintf(stderr, "stirprobe: report: no database at %s (write one with: stirprobe read FILE)\n",
-                o->db_path);
-        return 1;
-    }
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int rc = 1;
-    if (sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "stirprobe: report: %s: %s\n", o->db_path, sqlite3_errmsg(db));
+    char err[600];
+    /* Chains, anomalies and --by verify look up to the matching window before a leg. */
+    struct read_filter f = { .probes = o->probes, .n_probes = o->n_probes, .since_ns = since, .until_ns = until,
+                             .margin_ns = (int64_t)o->window_sec * 1000000000 };
+    if (store_open_read(o->db_path, &f, &db, err, sizeof err) != 0) {
+        fprintf(stderr, "stirprobe: report: %s\n", err);
         goto out;
     }
-    sqlite3_busy_timeout(db, 10000);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "stirprobe: report %s: %s: %s%s\n", kind, o->db_path, sqlite3_errmsg(db),
                 strstr(sqlite3_errmsg(db), "no such") ? " (a database of an older stirprobe: run any"

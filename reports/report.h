@@ -1,7 +1,8 @@
-/* summary: `stirprobe report KIND` — named reports over the SQLite file only.
+/* summary: `stirprobe report KIND` — named reports over the database only.
  *
  * Reports never see live structures: they can be rerun on any database written by
- * this or an earlier version. Output is a table on a terminal, CSV (--csv) or NDJSON
+ * this or an earlier version. A PostgreSQL database is read through the same SQL: the
+ * store hands over an SQLite copy of the slice a report needs (store_open_read). Output is a table on a terminal, CSV (--csv) or NDJSON
  * (--json). */
 #ifndef STIRPROBE_REPORT_H
 #define STIRPROBE_REPORT_H
@@ -9,6 +10,8 @@
 #include <stdio.h>
 
 enum rpt_format { RPT_TABLE, RPT_CSV, RPT_JSON };
+
+#define RPT_MAX_PROBES 64
 
 struct rpt_opts {
     const char *db_path;
@@ -21,7 +24,13 @@ struct rpt_opts {
     long warn_days;     /* certs: flag certificates expiring within this many days */
     long window_sec;    /* anomalies/chains/verstat: downstream-leg matching window */
     long max_iat_age;   /* anomalies: replay when a leg is this far from iat */
+    const char *probes[RPT_MAX_PROBES]; /* --probe: only these probes' rows (none: all) */
+    size_t n_probes;
 };
+
+/* --probe ID[,ID...] (repeatable): adds the ids, cut out of arg in place. Returns 0, or
+ * 1 with a message on stderr. */
+int report_add_probes(struct rpt_opts *o, char *arg);
 
 /* The defaults of the thresholds (the same as db/schema.sql's report_settings). */
 #define RPT_DEFAULTS .campaign_tns = 10, .warn_days = 30, .window_sec = 10, .max_iat_age = 60

@@ -6,9 +6,10 @@ set -eu
 
 PKGS="make gcc pkg-config libpcap-dev libssl-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev zlib1g-dev sqlite3 openssl python3 bc gzip tcpreplay iproute2 chromium clang libclang-rt-dev
-sngrep"
+sngrep libpq-dev postgresql"
 # clang + libclang-rt-dev: libFuzzer targets, run briefly by `make test` (tests/run) and at length by `make fuzz`.
 # chromium: the headless screenshot test of `report html`. sngrep: the HEP interop test.
+# libpq-dev: the PostgreSQL store; postgresql: tests/pg.sh runs a throwaway server (initdb + pg_ctl).
 for opt in "$@"; do
     case "$opt" in
     --with-fuzz) ;; # clang is always installed now (fuzz smoke runs in make test)

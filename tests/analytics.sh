@@ -149,7 +149,7 @@ if [ -s "$tmp/v1.sql" ]; then
         dst_port, transport, ip_version, sip_messages) VALUES ('old-call', '2024-01-01T00:00:00.000000Z', 1704067200000000000,
         '2024-01-01T00:00:01.000000Z', 1704067201000000000, '192.0.2.1', 5060, '192.0.2.2', 5060, 'udp', 4, 3);"
     "$BIN" read -q -d "$old" --verify --trust tests/pki/root.pem --cert-map tests/pki/certmap.tsv "$PCAP"
-    check "schema 1 database upgraded to 2" test "$(sqlite3 "$old" 'PRAGMA user_version')" = 2
+    check "schema 1 database upgraded to 3" test "$(sqlite3 "$old" 'PRAGMA user_version')" = 3
     check "upgrade keeps the rows stored before" test "$(sqlite3 "$old" "SELECT COUNT(*) FROM calls WHERE call_id = 'old-call'")" = 1
     check "upgraded database has the new calls" test "$(sqlite3 "$old" 'SELECT COUNT(*) FROM calls')" = 39
     check "upgraded database gives the same anomalies" test "$("$BIN" report anomalies -d "$old" --csv | md5sum)" = \
@@ -157,6 +157,20 @@ if [ -s "$tmp/v1.sql" ]; then
 else
     bad "no schema-1 script to test the upgrade with"
 fi
+
+# ---- upgrade of a schema-2 database (db/schema.sql without captures.probe_id) --------------
+v2=$tmp/v2.db
+sed -e '/^    probe_id     TEXT/d' -e 's/^\(    message      TEXT\),/\1 /' db/schema.sql | sqlite3 "$v2"
+sqlite3 "$v2" "INSERT INTO schema_version VALUES (2, '2025-06-01T00:00:00Z'); PRAGMA user_version = 2;
+    INSERT INTO captures (source, kind, started_at, status) VALUES ('old.pcap', 'file', '2025-06-01T00:00:00Z', 'complete')"
+check "the schema-2 fixture has no probe_id column" \
+    test "$(sqlite3 "$v2" "SELECT COUNT(*) FROM pragma_table_info('captures') WHERE name = 'probe_id'")" = 0
+"$BIN" read -q -d "$v2" --probe-id p2 "$PCAP"
+check "schema 2 database upgraded to 3" test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 3
+check "upgrade to 3 adds captures.probe_id: NULL on old rows, the --probe-id on new ones" \
+    test "$(sqlite3 "$v2" "SELECT COALESCE(probe_id, '-') FROM captures ORDER BY id" | tr '\n' ' ')" = "- p2 "
+check "report --probe on the upgraded database" \
+    test "$("$BIN" report calls --csv -d "$v2" --probe p2 | wc -l)" = 39
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -75,6 +75,7 @@ void test_pktq(void);
 void test_pcapng_write(void);
 void test_pcapng_read(void);
 void test_hep(void);
+void test_pg_copy(void);
 void test_regressions(void);
 
 #endif

@@ -190,6 +190,7 @@ static const struct {
     { "pcapng_write", test_pcapng_write },
     { "pcapng_read", test_pcapng_read },
     { "hep", test_hep },
+    { "pg_copy", test_pg_copy },
     /* Expected-correct behaviour the product does not have yet; see the file header. */
     { "regressions", test_regressions },
 };
