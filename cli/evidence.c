@@ -179,13 +179,18 @@ static void verify_into(struct pack *k, FILE *f, const char *value, sqlite3_stmt
 static void write_passports(struct pack *k)
 {
     sqlite3_stmt *st, *cert, *leg;
-    /* The first leg is the earliest by time, not the lowest row id: with --verify, rows
-     * are stored in the order verifications finish, which threads make vary. */
+    /* The first leg is the earliest by time, not the lowest row id, and legs are listed
+     * in time order: with --verify, rows are stored in the order verifications finish,
+     * which threads make vary. */
     const char *sql = "SELECT p.raw_jws,"
                       " (SELECT c2.id FROM calls c2 JOIN passports p2 ON p2.call_row_id = c2.id"
                       "  WHERE p2.raw_jws = p.raw_jws AND c2.id IN " LEGS
                       "  ORDER BY c2.first_seen_ns, c2.id LIMIT 1),"
-                      " COUNT(*), GROUP_CONCAT(c.call_id, ' '), p.x5u, p.info,"
+                      " COUNT(*),"
+                      " (SELECT GROUP_CONCAT(cid, ' ') FROM (SELECT c3.call_id AS cid FROM calls c3"
+                      "   JOIN passports p3 ON p3.call_row_id = c3.id WHERE p3.raw_jws = p.raw_jws"
+                      "   AND c3.id IN " LEGS " ORDER BY c3.first_seen_ns, c3.id)),"
+                      " p.x5u, p.info,"
                       " p.alg_param, p.ppt_param, p.verify_result, p.verify_detail"
                       " FROM passports p JOIN calls c ON c.id = p.call_row_id WHERE c.id IN " LEGS
                       " GROUP BY p.raw_jws ORDER BY MIN(c.first_seen_ns), MIN(p.position)";

@@ -149,7 +149,8 @@ SELECT origid,
        COUNT(*) AS calls,
        COUNT(DISTINCT orig_tn) AS orig_tns,
        COUNT(DISTINCT dest_tn) AS dest_tns,
-       GROUP_CONCAT(DISTINCT attest) AS attest_levels,
+       (SELECT GROUP_CONCAT(a) FROM (SELECT DISTINCT c2.attest AS a FROM calls c2
+        WHERE c2.origid = calls.origid AND c2.attest IS NOT NULL ORDER BY a)) AS attest_levels,
        MIN(first_seen) AS first_seen,
        MAX(first_seen) AS last_seen,
        ROUND(100.0 * SUM(verify_result NOT IN ('pass', 'not-verified', 'no-identity')) / COUNT(*), 2)

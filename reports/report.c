@@ -58,7 +58,11 @@ static const char sql_failures[] =
 
 static const char sql_origid[] =
     "SELECT origid, COUNT(*) AS calls, COUNT(DISTINCT orig_tn) AS orig_tns,"
-    " COUNT(DISTINCT dest_tn) AS dest_tns, GROUP_CONCAT(DISTINCT attest) AS attest_levels,"
+    " COUNT(DISTINCT dest_tn) AS dest_tns,"
+    /* Sorted, not in row order: rows are stored in the order verifications finish. */
+    " (SELECT GROUP_CONCAT(a) FROM (SELECT DISTINCT c2.attest AS a FROM calls c2 WHERE c2.origid = calls.origid"
+    "   AND c2.attest IS NOT NULL AND c2.first_seen_ns >= :since AND c2.first_seen_ns < :until ORDER BY a))"
+    "  AS attest_levels,"
     " MIN(first_seen) AS first_seen, MAX(first_seen) AS last_seen,"
     " ROUND(100.0 * SUM(" FAILED("verify_result") ") / COUNT(*), 2) AS failed_pct,"
     " COUNT(DISTINCT orig_tn) >= :campaign_tns AS campaign"

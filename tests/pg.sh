@@ -163,12 +163,13 @@ html() { SOURCE_DATE_EPOCH=1700000000 "$BIN" report html -d "$1" -o - | grep -v 
 check "report html: the same page (but for the database name)" cmp <(html "$tmp/an.db") <(html "$A")
 check "report html names a PostgreSQL database without its password" \
     bash -c "'$BIN' report html -d 'postgresql://postgres:s3cret@/an?host=$pgdir&password=s3cret' -o - | grep 'id=\"db\"' | grep -v s3cret | grep -q 'postgres@/an'"
-ev() {
-    rm -rf "$tmp/ev"
-    "$BIN" evidence an-resign-leg2@sbc.example.net -d "$1" -o "$tmp/ev" 2>/dev/null &&
-        grep -v -e "^  database" -e "^  written" "$tmp/ev/summary.txt" && cat "$tmp/ev"/passport-*.json
+ev() { # DB DIR (a directory each: the two process substitutions below run at once)
+    rm -rf "$2"
+    "$BIN" evidence an-resign-leg2@sbc.example.net -d "$1" -o "$2" 2>/dev/null &&
+        grep -v -e "^  database" -e "^  written" "$2/summary.txt" && cat "$2"/passport-*.json
 }
-check "evidence pack of a re-signed leg: the same summary and PASSporTs" cmp <(ev "$tmp/an.db") <(ev "$A")
+check "evidence pack of a re-signed leg: the same summary and PASSporTs" \
+    cmp <(ev "$tmp/an.db" "$tmp/ev-sqlite") <(ev "$A" "$tmp/ev-pg")
 
 # The views: same rows (floats and booleans normalised, rows sorted, row ids left out).
 norm() { sed -E 's/\b([0-9]+)\.([0-9]*[1-9])0+\b/\1.\2/g; s/\b([0-9]+)\.0+\b/\1/g' | sort; }
