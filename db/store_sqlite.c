@@ -132,17 +132,17 @@ static int query_text(struct store_backend *s, const char *sql, char **out)
  * finds the ones to drop and how to create them again: its "CREATE INDEX IF NOT EXISTS
  * name ON table" statements. */
 
-typedef int (*schema_index_fn)(struct store_backend *s, const char *sql, const char *name, const char *table);
+/* Calls fn(ctx, statement) for each statement of db/schema.sql, from its first keyword
+ * (blanks and -- comments skipped) to its ';', until fn returns non-zero. Returns that,
+ * or SCHEMA_OOM when out of memory. A copy is cut at each ';' in turn: sqlite3_complete() says
+ * whether that ';' ends a statement or sits in a comment, a string or a trigger body. */
+#define SCHEMA_OOM (-2)
 
-static int each_schema_index(struct store_backend *s, schema_index_fn fn)
+static int each_schema_statement(int (*fn)(void *ctx, const char *sql), void *ctx)
 {
-    /* A copy, cut at each ';' in turn: sqlite3_complete() says whether that ';' ends
-     * a statement or sits in a comment, a string or a trigger body. */
     char *text = strdup(stirprobe_schema_sql);
-    if (!text) {
-        snprintf(s->err, sizeof s->err, "out of memory");
-        return -1;
-    }
+    if (!text)
+        return SCHEMA_OOM;
     int rc = 0;
     char *start = text;
     for (char *p = text; *p && rc == 0; p++) {
@@ -150,29 +150,49 @@ static int each_schema_index(struct store_backend *s, schema_index_fn fn)
             continue;
         char saved = p[1];
         p[1] = '\0';
-        bool complete = sqlite3_complete(start);
-        p[1] = saved;
-        if (!complete)
-            continue;
-        char *q = start;
-        start = p + 1;
-        for (;;) { /* skip blanks and -- comments */
-            q += strspn(q, " \t\r\n");
-            if (q[0] == '-' && q[1] == '-')
-                q += strcspn(q, "\n");
-            else
-                break;
+        if (sqlite3_complete(start)) {
+            char *q = start;
+            for (;;) {
+                q += strspn(q, " \t\r\n");
+                if (q[0] == '-' && q[1] == '-')
+                    q += strcspn(q, "\n");
+                else
+                    break;
+            }
+            rc = fn(ctx, q);
+            start = p + 1;
         }
-        char name[64], table[64];
-        if (strncasecmp(q, "CREATE INDEX IF NOT EXISTS ", 27) != 0 ||
-            sscanf(q + 27, "%63[A-Za-z0-9_] ON %63[A-Za-z0-9_]", name, table) != 2)
-            continue;
-        saved = p[1];
-        p[1] = '\0';
-        rc = fn(s, q, name, table);
         p[1] = saved;
     }
     free(text);
+    return rc;
+}
+
+typedef int (*schema_index_fn)(struct store_backend *s, const char *sql, const char *name, const char *table);
+
+struct index_walk {
+    struct store_backend *s;
+    schema_index_fn fn;
+};
+
+static int index_statement(void *ctx, const char *sql)
+{
+    struct index_walk *w = ctx;
+    char name[64], table[64];
+    if (strncasecmp(sql, "CREATE INDEX IF NOT EXISTS ", 27) != 0 ||
+        sscanf(sql + 27, "%63[A-Za-z0-9_] ON %63[A-Za-z0-9_]", name, table) != 2)
+        return 0;
+    return w->fn(w->s, sql, name, table);
+}
+
+static int each_schema_index(struct store_backend *s, schema_index_fn fn)
+{
+    struct index_walk w = { s, fn };
+    int rc = each_schema_statement(index_statement, &w);
+    if (rc == SCHEMA_OOM) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return -1;
+    }
     return rc;
 }
 
@@ -781,53 +801,40 @@ const struct store_ops store_sqlite_ops = {
 
 /* ---- read side ---------------------------------------------------------------------------- */
 
+struct view_walk {
+    sqlite3 *db;
+    char *err;
+    size_t errlen;
+};
+
+static int temp_view_statement(void *ctx, const char *stmt)
+{
+    struct view_walk *w = ctx;
+    static const char head[] = "CREATE VIEW IF NOT EXISTS ";
+    if (strncasecmp(stmt, head, sizeof head - 1) != 0)
+        return 0;
+    char *sql = sqlite3_mprintf("CREATE TEMP VIEW %s", stmt + sizeof head - 1);
+    char *msg = NULL;
+    int rc = 0;
+    if (!sql || sqlite3_exec(w->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(w->err, w->errlen, "probe filter: %s", msg ? msg : "out of memory");
+        rc = 1;
+    }
+    sqlite3_free(msg);
+    sqlite3_free(sql);
+    return rc;
+}
+
 /* Every view of db/schema.sql again as a TEMP view: a view of the main schema always
  * reads main's tables, a TEMP one reads whatever the name resolves to first — the TEMP
  * views below that keep only the selected probes' rows. */
 static int temp_views(sqlite3 *db, char *err, size_t errlen)
 {
-    char *text = strdup(stirprobe_schema_sql);
-    if (!text) {
+    struct view_walk w = { db, err, errlen };
+    int rc = each_schema_statement(temp_view_statement, &w);
+    if (rc == SCHEMA_OOM)
         snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int rc = 0;
-    char *start = text;
-    for (char *p = text; *p && rc == 0; p++) {
-        if (*p != ';')
-            continue;
-        char saved = p[1];
-        p[1] = '\0';
-        bool complete = sqlite3_complete(start);
-        p[1] = saved;
-        if (!complete)
-            continue;
-        char *q = start;
-        start = p + 1;
-        for (;;) {
-            q += strspn(q, " \t\r\n");
-            if (q[0] == '-' && q[1] == '-')
-                q += strcspn(q, "\n");
-            else
-                break;
-        }
-        static const char head[] = "CREATE VIEW IF NOT EXISTS ";
-        if (strncasecmp(q, head, sizeof head - 1) != 0)
-            continue;
-        saved = p[1];
-        p[1] = '\0';
-        char *sql = sqlite3_mprintf("CREATE TEMP VIEW %s", q + sizeof head - 1);
-        p[1] = saved;
-        char *msg = NULL;
-        if (!sql || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(err, errlen, "probe filter: %s", msg ? msg : "out of memory");
-            rc = -1;
-        }
-        sqlite3_free(msg);
-        sqlite3_free(sql);
-    }
-    free(text);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 static int probe_filter(sqlite3 *db, const struct read_filter *f, char *err, size_t errlen)
