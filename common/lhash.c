@@ -86,6 +86,8 @@ void lh_remove(struct lhash *t, struct lh_node *n)
 
 void lh_touch(struct lhash *t, struct lh_node *n)
 {
+    if (n->newer == &t->lru) /* already the newest: segments of one stream in a row */
+        return;
     lru_unlink(n);
     lru_append(t, n);
 }
