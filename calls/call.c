@@ -166,11 +166,13 @@ void call_take_stir_feedback(struct call *c, const struct sip_msg *m, bool invit
 {
     if (c->stir_error)
         return;
-    char code_buf[12];
+    char code_buf[3]; /* sip_parse gives every status three digits (100-699) */
     struct slice in = m->method;
     if (!m->is_request) {
-        int w = snprintf(code_buf, sizeof code_buf, "%d", m->status);
-        in = slice_make(code_buf, w > 0 ? (size_t)w : 0);
+        code_buf[0] = (char)('0' + m->status / 100 % 10);
+        code_buf[1] = (char)('0' + m->status / 10 % 10);
+        code_buf[2] = (char)('0' + m->status % 10);
+        in = slice_make(code_buf, 3);
     }
     if (invite_response && stir_code(m->status, m->reason)) {
         stir_note(c, m->status, "response", in, m->reason);
@@ -209,7 +211,7 @@ void call_free(struct call *c)
     free(c);
 }
 
-/* "a;b;c" from a list of strings (empties skipped). */
+/* "a;b;c" from a list of strings (empties skipped); whole items only. */
 static void join(char *buf, size_t cap, const char *const *items, size_t n)
 {
     size_t off = 0;
@@ -217,10 +219,13 @@ static void join(char *buf, size_t cap, const char *const *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!items[i] || !items[i][0])
             continue;
-        int w = snprintf(buf + off, cap - off, "%s%s", off ? ";" : "", items[i]);
-        if (w < 0 || (size_t)w >= cap - off)
+        size_t len = strlen(items[i]), sep = off ? 1 : 0;
+        if (sep + len >= cap - off)
             break;
-        off += (size_t)w;
+        if (sep)
+            buf[off] = ';';
+        memcpy(buf + off + sep, items[i], len + 1);
+        off += sep + len;
     }
 }
 

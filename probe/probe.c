@@ -24,8 +24,29 @@ struct probe {
     struct ptime last_expire;
 };
 
+/* Dotted quad by hand: glibc's inet_ntop formats IPv4 through sprintf, and every
+ * stored call formats two addresses. */
+static bool ipv4_str(const uint8_t a[4], char *buf, size_t cap)
+{
+    if (cap < 16)
+        return false;
+    char *p = buf;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+    return true;
+}
+
 void ipaddr_str(const struct ipaddr *a, char *buf, size_t cap)
 {
+    if (a->version != 6 && ipv4_str(a->a, buf, cap))
+        return;
     if (!inet_ntop(a->version == 6 ? AF_INET6 : AF_INET, a->a, buf, (socklen_t)cap))
         snprintf(buf, cap, "?");
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "probe/ip.h"
+#include "probe/packet.h"
 #include "tests/unit/harness.h"
 
 static void put16(uint8_t *p, unsigned v)
@@ -273,8 +274,34 @@ static void ipv6_bad(void)
     CHECK_EQ_INT(ip_decode(6, pkt, 48, &out), IP_MALFORMED);
 }
 
+/* ipaddr_str formats IPv4 by hand: every digit count, and the same text as inet_ntop. */
+static void ipaddr_text(void)
+{
+    static const struct {
+        uint8_t a[4];
+        const char *text;
+    } v4[] = {
+        { { 0, 0, 0, 0 }, "0.0.0.0" },         { { 255, 255, 255, 255 }, "255.255.255.255" },
+        { { 10, 0, 100, 9 }, "10.0.100.9" },   { { 127, 0, 0, 1 }, "127.0.0.1" },
+        { { 192, 168, 1, 200 }, "192.168.1.200" }, { { 1, 20, 199, 250 }, "1.20.199.250" },
+    };
+    for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+        struct ipaddr a = { .version = 4 };
+        memcpy(a.a, v4[i].a, 4);
+        char buf[46];
+        memset(buf, 'x', sizeof buf);
+        ipaddr_str(&a, buf, sizeof buf);
+        CHECK_EQ_STR(buf, v4[i].text);
+    }
+    struct ipaddr v6 = { .version = 6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+    char buf[46];
+    ipaddr_str(&v6, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "2001:db8::1");
+}
+
 void test_ip(void)
 {
+    RUN(ipaddr_text);
     RUN(ipv4_basic);
     RUN(ipv4_options_padding);
     RUN(ipv4_bad);
