@@ -66,9 +66,11 @@ CREATE TABLE IF NOT EXISTS calls (
     stir_error_in   TEXT,                  -- status code or method of the message that carried it
     stir_error_text TEXT,                  -- reason phrase or Reason text=
     orig_in_cert    INTEGER,               -- certificate lists TNs: 1 covers orig_tn, 0 not; NULL n/a
-    UNIQUE (call_id, first_seen_ns)
+    -- Time first: calls arrive roughly in time order, so new keys land on the last
+    -- pages of this index; it also serves every time-window query.
+    UNIQUE (first_seen_ns, call_id)
 );
-CREATE INDEX IF NOT EXISTS calls_by_time   ON calls(first_seen_ns);
+CREATE INDEX IF NOT EXISTS calls_by_call_id ON calls(call_id);
 CREATE INDEX IF NOT EXISTS calls_by_chain  ON calls(chain_id) WHERE chain_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS calls_by_origid ON calls(origid) WHERE origid IS NOT NULL;
 

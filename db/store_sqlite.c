@@ -34,7 +34,7 @@ static const char *const stmt_sql[Q__COUNT] = {
         " stir_error_via, stir_error_in, stir_error_text, orig_in_cert)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,"
         "?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37)"
-        " ON CONFLICT (call_id, first_seen_ns) DO UPDATE SET"
+        " ON CONFLICT (first_seen_ns, call_id) DO UPDATE SET"
         " first_seen=excluded.first_seen, last_seen=excluded.last_seen, last_seen_ns=excluded.last_seen_ns,"
         " src_ip=excluded.src_ip, src_port=excluded.src_port, dst_ip=excluded.dst_ip,"
         " dst_port=excluded.dst_port, transport=excluded.transport, ip_version=excluded.ip_version,"
@@ -201,10 +201,11 @@ static int drop_calls_index(struct store_backend *s, const char *sql, const char
 {
     (void)sql;
     char q[128];
-    /* Calls are stored as they end, close to the order they began: calls_by_time
-     * entries land on its last pages, which stay in the cache. Only the random keys
-     * (chain, origid) would touch a page anywhere per row. */
-    if (strcmp(table, "calls") != 0 || strcmp(name, "calls_by_time") == 0)
+    /* The calls' secondary indexes are all on random keys (Call-ID, chain, origid): a
+     * page anywhere per row. The UNIQUE (first_seen_ns, call_id) key stays: calls are
+     * stored as they end, close to the order they began, so its new entries land on
+     * its last pages, which stay in the cache. */
+    if (strcmp(table, "calls") != 0)
         return 0;
     snprintf(q, sizeof q, "DROP INDEX IF EXISTS \"%s\"", name);
     return exec(s, q);
@@ -427,7 +428,9 @@ static int sq_bulk_end(struct store_backend *s)
 {
     if (!s->bulk)
         return 0;
-    if (sq_commit(s) || begin_if_needed(s) || each_schema_index(s, create_index) || sq_commit(s) ||
+    /* Rebuilding sorts every key: SQLite may sort on a second thread meanwhile. */
+    if (sq_commit(s) || exec(s, "PRAGMA threads = 2") || begin_if_needed(s) || each_schema_index(s, create_index) ||
+        sq_commit(s) ||
         (s->bulk_journal && exec(s, "PRAGMA journal_mode = WAL")) ||
         exec(s, "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"))
         return -1;
