@@ -249,16 +249,19 @@ static void hep_sync(struct pipeline *p)
 
 /* ---- SIP message handling ---------------------------------------------------------- */
 
+#define METHOD(name, id) { name, sizeof name - 1, id }
 static const struct {
     const char *method;
+    size_t len;
     enum stat_id id;
 } method_stats[] = {
-    { "INVITE", ST_REQ_INVITE },   { "ACK", ST_REQ_ACK },         { "BYE", ST_REQ_BYE },
-    { "CANCEL", ST_REQ_CANCEL },   { "OPTIONS", ST_REQ_OPTIONS }, { "REGISTER", ST_REQ_REGISTER },
-    { "PRACK", ST_REQ_PRACK },     { "UPDATE", ST_REQ_UPDATE },   { "INFO", ST_REQ_INFO },
-    { "SUBSCRIBE", ST_REQ_SUBSCRIBE }, { "NOTIFY", ST_REQ_NOTIFY }, { "MESSAGE", ST_REQ_MESSAGE },
-    { "REFER", ST_REQ_REFER },
+    METHOD("INVITE", ST_REQ_INVITE),     METHOD("ACK", ST_REQ_ACK),         METHOD("BYE", ST_REQ_BYE),
+    METHOD("CANCEL", ST_REQ_CANCEL),     METHOD("OPTIONS", ST_REQ_OPTIONS), METHOD("REGISTER", ST_REQ_REGISTER),
+    METHOD("PRACK", ST_REQ_PRACK),       METHOD("UPDATE", ST_REQ_UPDATE),   METHOD("INFO", ST_REQ_INFO),
+    METHOD("SUBSCRIBE", ST_REQ_SUBSCRIBE), METHOD("NOTIFY", ST_REQ_NOTIFY), METHOD("MESSAGE", ST_REQ_MESSAGE),
+    METHOD("REFER", ST_REQ_REFER),
 };
+#undef METHOD
 
 static void count_message(struct pipeline *p, const struct sip_msg *m)
 {
@@ -266,8 +269,10 @@ static void count_message(struct pipeline *p, const struct sip_msg *m)
     if (m->is_request) {
         enum stat_id id = ST_REQ_OTHER;
         for (size_t i = 0; i < sizeof method_stats / sizeof method_stats[0]; i++)
-            if (slice_eq(m->method, method_stats[i].method))
+            if (m->method.n == method_stats[i].len && memcmp(m->method.p, method_stats[i].method, m->method.n) == 0) {
                 id = method_stats[i].id;
+                break;
+            }
         stats_inc(&p->st, id, 1);
     } else {
         stats_inc(&p->st, (enum stat_id)(ST_RESP_1XX + (m->status / 100 - 1)), 1);
