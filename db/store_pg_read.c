@@ -124,23 +124,26 @@ static int64_t sat_add(int64_t a, int64_t b)
     return a + b;
 }
 
-/* db/schema.sql for the slice, without the one-row-per-(call_id, first_seen_ns) rule
- * (two probes may well have seen the same leg): a plain index in its place. */
+/* db/schema.sql for the slice, without the one-row-per-(first_seen_ns, call_id) rule
+ * (two probes may well have seen the same leg): a plain index in its place. NULL when
+ * out of memory or when schema.sql no longer states the rule this way. */
 static char *slice_schema(void)
 {
-    static const char uniq[] = "UNIQUE (call_id, first_seen_ns)";
+    static const char uniq[] = "UNIQUE (first_seen_ns, call_id)";
     static const char repl[] = "CHECK (1)";
-    static const char index[] = "CREATE INDEX slice_calls_key ON calls(call_id, first_seen_ns);\n";
+    static const char index[] = "CREATE INDEX slice_calls_key ON calls(first_seen_ns, call_id);\n";
     size_t n = strlen(stirprobe_schema_sql);
     char *s = malloc(n + sizeof index);
     if (!s)
         return NULL;
     memcpy(s, stirprobe_schema_sql, n + 1);
     char *u = strstr(s, uniq);
-    if (u) {
-        memcpy(u, repl, sizeof repl - 1);
-        memmove(u + sizeof repl - 1, u + sizeof uniq - 1, strlen(u + sizeof uniq - 1) + 1);
+    if (!u) {
+        free(s);
+        return NULL;
     }
+    memcpy(u, repl, sizeof repl - 1);
+    memmove(u + sizeof repl - 1, u + sizeof uniq - 1, strlen(u + sizeof uniq - 1) + 1);
     strcat(s, index);
     return s;
 }

@@ -1,14 +1,16 @@
-/* summary: ES256 verification — JWS raw r||s converted to the DER ECDSA-Sig-Value that
- * OpenSSL's EVP_DigestVerify expects. */
+/* summary: ES256 verification — SHA-256 of the JWS signing input, the JWS raw r||s
+ * written as the DER ECDSA-Sig-Value OpenSSL expects, and a verify context per key
+ * and thread, built once. */
 #include "decoders/es256.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
+
+#include "decoders/digest.h"
 
 static bool is_p256(EVP_PKEY *pub)
 {
@@ -19,24 +21,117 @@ static bool is_p256(EVP_PKEY *pub)
            (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0);
 }
 
-/* DER of r||s; out must hold 72 bytes. Returns the length, 0 on failure. */
-static size_t sig_to_der(const uint8_t sig[64], uint8_t *out)
+/* ---- verify contexts, per thread ------------------------------------------------------------
+ *
+ * Building an EVP_PKEY_CTX fetches the algorithm from OpenSSL 3's provider store and
+ * asks the key for its group: more than a tenth of a verification's CPU, and a lock the
+ * worker threads share. A signer's key verifies thousands of calls, so each thread
+ * keeps a context per recent key. A context holds a reference to its key, so a cached
+ * key's address cannot be reused for another while it is here. */
+#define CTX_SLOTS 32
+
+struct ctx_slot {
+    EVP_PKEY *key;
+    EVP_PKEY_CTX *ctx; /* NULL: the key is not P-256 */
+};
+
+struct ctx_cache {
+    struct ctx_slot slot[CTX_SLOTS];
+    unsigned next; /* round-robin victim */
+    bool registered;
+};
+
+static _Thread_local struct ctx_cache cache;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+
+static void slot_clear(struct ctx_slot *s)
 {
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
-    size_t n = 0;
-    if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
-        r = s = NULL; /* owned by es now */
-        int k = i2d_ECDSA_SIG(es, NULL);
-        if (k > 0 && k <= 72) {
-            unsigned char *q = out;
-            n = (size_t)i2d_ECDSA_SIG(es, &q);
-        }
+    EVP_PKEY_CTX_free(s->ctx);
+    EVP_PKEY_free(s->key);
+    s->ctx = NULL;
+    s->key = NULL;
+}
+
+/* At thread exit (worker threads): release the keys and contexts. */
+static void cache_release(void *p)
+{
+    struct ctx_cache *c = p;
+    for (size_t i = 0; i < CTX_SLOTS; i++)
+        slot_clear(&c->slot[i]);
+    c->registered = false;
+}
+
+static void cache_key_init(void)
+{
+    pthread_key_create(&cache_key, cache_release);
+}
+
+static EVP_PKEY_CTX *new_verify_ctx(EVP_PKEY *pub)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
+    if (ctx && EVP_PKEY_verify_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, digest_sha256()) == 1)
+        return ctx;
+    EVP_PKEY_CTX_free(ctx);
+    return NULL;
+}
+
+/* The slot for pub, filled on first use; NULL when out of memory. */
+static struct ctx_slot *slot_for(EVP_PKEY *pub)
+{
+    for (size_t i = 0; i < CTX_SLOTS; i++)
+        if (cache.slot[i].key == pub)
+            return &cache.slot[i];
+    if (!cache.registered) {
+        pthread_once(&cache_key_once, cache_key_init);
+        pthread_setspecific(cache_key, &cache);
+        cache.registered = true;
     }
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(es);
-    return n;
+    struct ctx_slot *s = &cache.slot[cache.next++ % CTX_SLOTS];
+    slot_clear(s);
+    if (is_p256(pub)) {
+        s->ctx = new_verify_ctx(pub);
+        if (!s->ctx)
+            return NULL;
+    }
+    if (!EVP_PKEY_up_ref(pub)) {
+        slot_clear(s);
+        return NULL;
+    }
+    s->key = pub;
+    return s;
+}
+
+void es256_thread_done(void)
+{
+    cache_release(&cache);
+}
+
+/* ---- the signature ---------------------------------------------------------------------- */
+
+/* One DER INTEGER from a 32-byte big-endian value: minimal, positive. */
+static size_t der_integer(const uint8_t v[32], uint8_t *out)
+{
+    size_t i = 0;
+    while (i < 31 && v[i] == 0)
+        i++;
+    size_t pad = (v[i] & 0x80) ? 1 : 0, n = 32 - i;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(n + pad);
+    out[2] = 0;
+    memcpy(out + 2 + pad, v + i, n);
+    return 2 + pad + n;
+}
+
+/* SEQUENCE { r INTEGER, s INTEGER } of r||s: at most 2 + 2 * 35 = 72 bytes, so the
+ * lengths always fit DER's short form. */
+size_t es256_sig_der(const uint8_t sig[64], uint8_t out[72])
+{
+    size_t n = der_integer(sig, out + 2);
+    n += der_integer(sig + 32, out + 2 + n);
+    out[0] = 0x30;
+    out[1] = (uint8_t)n;
+    return 2 + n;
 }
 
 enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
@@ -44,17 +139,17 @@ enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len
 {
     if (sig_len != 64)
         return ES256_BAD_LENGTH;
-    if (!pub || !is_p256(pub))
+    if (!pub)
         return ES256_BAD_KEY;
-    uint8_t der[72];
-    size_t der_len = sig_to_der(sig, der);
-    if (der_len == 0)
+    struct ctx_slot *s = slot_for(pub);
+    if (s && !s->ctx)
+        return ES256_BAD_KEY;
+    uint8_t digest[DIGEST_SHA256_LEN], der[72];
+    if (!s || !digest_sha256_2(msg, msg_len, NULL, 0, digest)) {
+        ERR_clear_error();
         return ES256_INVALID;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int rc = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1
-                 ? EVP_DigestVerify(md, der, der_len, msg, msg_len)
-                 : -1;
-    EVP_MD_CTX_free(md);
+    }
+    int rc = EVP_PKEY_verify(s->ctx, der, es256_sig_der(sig, der), digest, sizeof digest);
     ERR_clear_error();
     return rc == 1 ? ES256_VALID : ES256_INVALID;
 }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "common/lhash.h"
+#include "decoders/digest.h"
 #include "decoders/es256.h"
 #include "decoders/verify.h"
 
@@ -445,13 +446,9 @@ static int sig_eq(const struct lh_node *n, const void *key)
 
 static enum es256_result signature(struct verifier *v, const struct call_ident *id, const struct centry *e)
 {
-    uint8_t key[32];
-    unsigned klen = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, id->jws, id->jws_len) ||
-        !EVP_DigestUpdate(md, cert_chain_info(e->chain)->sha256, 64) || !EVP_DigestFinal_ex(md, key, &klen))
+    uint8_t key[DIGEST_SHA256_LEN];
+    if (!digest_sha256_2(id->jws, id->jws_len, cert_chain_info(e->chain)->sha256, 64, key))
         oom();
-    EVP_MD_CTX_free(md);
     uint64_t h = lh_hash_bytes(key, sizeof key);
 
     pthread_mutex_lock(&v->lock);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -218,8 +220,39 @@ static void es_strings(void)
     CHECK_EQ_STR(es256_result_str((enum es256_result)42), "?");
 }
 
+/* es256_sig_der writes what OpenSSL's i2d_ECDSA_SIG writes, for the edge shapes of r
+ * and s: zero, leading zero bytes, the top bit set (a 0x00 pad), all ones. */
+static void es_der(void)
+{
+    uint8_t shapes[6][32];
+    memset(shapes, 0, sizeof shapes);
+    shapes[1][31] = 1;
+    memset(shapes[2] + 5, 0x7f, 27);
+    memset(shapes[3], 0xff, 32);
+    shapes[4][0] = 0x80;
+    shapes[5][0] = 0x00;
+    shapes[5][1] = 0x80;
+    shapes[5][31] = 0x01;
+    for (size_t i = 0; i < 6; i++) {
+        for (size_t j = 0; j < 6; j++) {
+            uint8_t sig[64], ours[72], *theirs = NULL;
+            memcpy(sig, shapes[i], 32);
+            memcpy(sig + 32, shapes[j], 32);
+            size_t n = es256_sig_der(sig, ours);
+            ECDSA_SIG *es = ECDSA_SIG_new();
+            BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
+            int m = es && r && s && ECDSA_SIG_set0(es, r, s) ? i2d_ECDSA_SIG(es, &theirs) : -1;
+            if (CHECK(m > 0))
+                CHECK_EQ_MEM(ours, n, theirs, (size_t)m);
+            OPENSSL_free(theirs);
+            ECDSA_SIG_free(es);
+        }
+    }
+}
+
 void test_es256(void)
 {
+    RUN(es_der);
     RUN(es_vectors);
     RUN(es_keys);
     RUN(es_range);
