@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -193,15 +194,18 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
             return open_pcapng(c, path, err, errlen);
         c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
     } else {
-        /* A plain file: read through stdio, but with a large buffer (libpcap's own
-         * open keeps stdio's 4 kB: a read(2) every few packets). */
+        /* A plain file: read through stdio, with a 128 kB buffer: libpcap's own open
+         * keeps stdio's 4 kB (a read(2) every few packets), and a buffer much larger
+         * than the core's L2 cache is evicted before the packets are copied out. */
         c->fp = fopen(path, "rb");
         if (!c->fp) {
             snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
             free(c);
             return NULL;
         }
-        setvbuf(c->fp, NULL, _IOFBF, 1u << 20);
+        setvbuf(c->fp, NULL, _IOFBF, 1u << 17);
+        /* One thread reads it: no stdio lock round per fread (two per packet). */
+        __fsetlocking(c->fp, FSETLOCKING_BYCALLER);
         if (is_pcapng(m))
             return open_pcapng(c, path, err, errlen);
         c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
