@@ -2,7 +2,6 @@
  * RFC 8588 §4, RFC 8946 §3, RFC 9795), decoded into a fixed-size struct. */
 #include "decoders/passport.h"
 
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
@@ -10,9 +9,16 @@
 #include <string.h>
 
 #include "decoders/b64url.h"
+#include "decoders/json.h"
 #include "decoders/sip_fields.h"
 
 #define JSON_PART_MAX (PPT_TOKEN_MAX / 4 * 3)
+
+/* Tokens of the JSON part being read: the header's fields are copied out before the
+ * claims are parsed, so one array serves both. Sized so that no part can run out. */
+static _Thread_local struct json_tok part_tok[JSON_TOKENS_FOR(JSON_PART_MAX)];
+/* Unescaped value of a string claim read whole (only an escaped string iat needs it). */
+static _Thread_local char str_scratch[JSON_PART_MAX];
 
 static enum ppt_result fail(struct passport *pp, enum ppt_result r, const char *detail)
 {
@@ -21,21 +27,39 @@ static enum ppt_result fail(struct passport *pp, enum ppt_result r, const char *
     return r;
 }
 
-/* Copy a JSON string member into buf; false when absent, not a string, holds a NUL or is too long. */
-static bool get_str(json_t *obj, const char *key, char *buf, size_t cap, bool *present)
+static bool is_type(const struct json_doc *d, size_t v, enum json_tok_type t)
 {
-    json_t *v = json_object_get(obj, key);
+    return json_tok_type(d, v) == t;
+}
+
+/* Copy a JSON string member into buf; false (buf untouched) when absent, not a string,
+ * holds a NUL or is too long. */
+static bool get_str(const struct json_doc *d, size_t obj, const char *key, char *buf, size_t cap,
+                    bool *present)
+{
+    size_t v = json_tok_get(d, obj, key);
     if (present)
-        *present = v != NULL;
-    if (!json_is_string(v))
+        *present = v != JSON_NONE;
+    size_t n;
+    if (!is_type(d, v, JT_STRING) || cap == 0 || !json_tok_str(d, v, buf, cap - 1, &n))
         return false;
-    size_t n = json_string_length(v);
-    const char *s = json_string_value(v);
-    if (n >= cap || memchr(s, '\0', n))
-        return false;
-    memcpy(buf, s, n);
+    if (memchr(buf, '\0', n))
+        return false; /* the reader refuses \u0000 already; kept as the guard of buf's C string */
     buf[n] = '\0';
     return true;
+}
+
+/* The whole unescaped value of string v: the input itself when it has no escapes, else
+ * a copy in str_scratch (valid until the next call). */
+static struct slice str_value(const struct json_doc *d, size_t v)
+{
+    const struct json_tok *t = &d->tok[v];
+    if (!(t->flags & JSON_TOK_ESCAPED))
+        return slice_make(d->p + t->off, t->len);
+    size_t n = 0;
+    if (!json_tok_str(d, v, str_scratch, sizeof str_scratch, &n))
+        n = 0; /* cannot happen: a value is never longer than the part it came from */
+    return slice_make(str_scratch, n);
 }
 
 /* A TN claim: canonical digits when possible, else kept as sent (e.g. "Alice"). */
@@ -67,83 +91,89 @@ static bool is_uuid(const char *s)
     return true;
 }
 
-/* orig: exactly one of "tn" (string) or "uri" (RFC 8225 §5.2.1). */
-static const char *claims_orig(json_t *claims, struct passport *pp)
+/* put_tn of string token v (false when v is not a string). */
+static bool put_tn_tok(const struct json_doc *d, size_t v, char *buf, size_t cap, unsigned *warnings)
 {
-    json_t *orig = json_object_get(claims, "orig");
-    if (!orig)
+    /* put_tn refuses n >= cap; cap is at most PPT_STR, so a longer value need not be read. */
+    char s[PPT_STR];
+    size_t n;
+    if (cap > sizeof s || !is_type(d, v, JT_STRING) || !json_tok_str(d, v, s, sizeof s, &n))
+        return false;
+    return put_tn(s, n, buf, cap, warnings);
+}
+
+/* orig: exactly one of "tn" (string) or "uri" (RFC 8225 §5.2.1). */
+static const char *claims_orig(const struct json_doc *d, struct passport *pp)
+{
+    size_t orig = json_tok_get(d, 0, "orig");
+    if (orig == JSON_NONE)
         return "missing-orig";
-    if (!json_is_object(orig))
+    if (!is_type(d, orig, JT_OBJECT))
         return "orig-not-object";
-    json_t *tn = json_object_get(orig, "tn");
-    if (tn) {
-        if (!json_is_string(tn) ||
-            !put_tn(json_string_value(tn), json_string_length(tn), pp->orig_tn, sizeof pp->orig_tn,
-                    &pp->warnings))
+    size_t tn = json_tok_get(d, orig, "tn");
+    if (tn != JSON_NONE) {
+        if (!put_tn_tok(d, tn, pp->orig_tn, sizeof pp->orig_tn, &pp->warnings))
             return "bad-orig-tn";
         return NULL;
     }
-    if (!get_str(orig, "uri", pp->orig_uri, sizeof pp->orig_uri, NULL))
+    if (!get_str(d, orig, "uri", pp->orig_uri, sizeof pp->orig_uri, NULL))
         return "bad-orig";
     return NULL;
 }
 
 /* dest: arrays of "tn" and/or "uri" (RFC 8225 §5.2.1); a bare string is tolerated and flagged. */
-static const char *claims_dest(json_t *claims, struct passport *pp)
+static const char *claims_dest(const struct json_doc *d, struct passport *pp)
 {
-    json_t *dest = json_object_get(claims, "dest");
-    if (!dest)
+    size_t dest = json_tok_get(d, 0, "dest");
+    if (dest == JSON_NONE)
         return "missing-dest";
-    if (!json_is_object(dest))
+    if (!is_type(d, dest, JT_OBJECT))
         return "dest-not-object";
-    json_t *tn = json_object_get(dest, "tn");
-    json_t *uri = json_object_get(dest, "uri");
-    if (!tn && !uri)
+    size_t tn = json_tok_get(d, dest, "tn");
+    size_t uri = json_tok_get(d, dest, "uri");
+    if (tn == JSON_NONE && uri == JSON_NONE)
         return "empty-dest";
-    if (json_is_string(tn)) {
+    if (is_type(d, tn, JT_STRING)) {
         pp->warnings |= PPTW_DEST_TN_STRING;
-        if (!put_tn(json_string_value(tn), json_string_length(tn), pp->dest_tn[0], PPT_STR,
-                    &pp->warnings))
+        if (!put_tn_tok(d, tn, pp->dest_tn[0], PPT_STR, &pp->warnings))
             return "bad-dest-tn";
         pp->n_dest_tn = 1;
-    } else if (tn) {
-        if (!json_is_array(tn) || json_array_size(tn) == 0)
+    } else if (tn != JSON_NONE) {
+        if (!is_type(d, tn, JT_ARRAY) || d->tok[tn].size == 0)
             return "bad-dest-tn";
-        size_t i;
-        json_t *e;
-        json_array_foreach(tn, i, e) {
-            if (!json_is_string(e))
+        for (size_t e = json_tok_first(d, tn); e != JSON_NONE; e = json_tok_next(d, tn, e)) {
+            if (!is_type(d, e, JT_STRING))
                 return "bad-dest-tn";
             if (pp->n_dest_tn == PPT_MAX_DEST)
                 return "too-many-dest";
-            if (!put_tn(json_string_value(e), json_string_length(e), pp->dest_tn[pp->n_dest_tn],
-                        PPT_STR, &pp->warnings))
+            if (!put_tn_tok(d, e, pp->dest_tn[pp->n_dest_tn], PPT_STR, &pp->warnings))
                 return "bad-dest-tn";
             pp->n_dest_tn++;
         }
     }
-    if (uri) {
-        if (!json_is_array(uri))
+    if (uri != JSON_NONE) {
+        if (!is_type(d, uri, JT_ARRAY))
             return "bad-dest-uri";
-        pp->n_dest_uri = json_array_size(uri);
+        pp->n_dest_uri = d->tok[uri].size;
     }
     return NULL;
 }
 
-static const char *claims_iat(json_t *claims, struct passport *pp)
+static const char *claims_iat(const struct json_doc *d, struct passport *pp)
 {
-    json_t *iat = json_object_get(claims, "iat");
-    if (!iat)
+    size_t iat = json_tok_get(d, 0, "iat");
+    if (iat == JSON_NONE)
         return "missing-iat";
-    if (json_is_integer(iat)) {
-        pp->iat = (int64_t)json_integer_value(iat);
+    int64_t i;
+    if (json_tok_int(d, iat, &i)) {
+        pp->iat = i;
         pp->has_iat = true;
         return NULL;
     }
-    if (json_is_real(iat)) {
-        double d = json_real_value(iat);
-        if (d >= 0 && d < 1e12) {
-            pp->iat = (int64_t)d;
+    double r;
+    if (json_tok_real(d, iat, &r)) {
+        if (r >= 0 && r < 1e12) {
+            pp->iat = (int64_t)r;
             pp->has_iat = true;
             return NULL;
         }
@@ -151,9 +181,9 @@ static const char *claims_iat(json_t *claims, struct passport *pp)
     }
     /* RFC 8588's example printed iat as a string; erratum 6656 says number. Record
      * the value for the analyst, but it is not a valid PASSporT. */
-    if (json_is_string(iat)) {
+    if (is_type(d, iat, JT_STRING)) {
         uint64_t v;
-        if (slice_to_u64(slice_make(json_string_value(iat), json_string_length(iat)), INT64_MAX, &v)) {
+        if (slice_to_u64(str_value(d, iat), INT64_MAX, &v)) {
             pp->iat = (int64_t)v;
             pp->has_iat = true;
         }
@@ -161,14 +191,14 @@ static const char *claims_iat(json_t *claims, struct passport *pp)
     return "iat-not-number";
 }
 
-static const char *ppt_claims(json_t *claims, struct passport *pp)
+static const char *ppt_claims(const struct json_doc *d, struct passport *pp)
 {
     if (strcmp(pp->ppt, "shaken") == 0) {
         /* Both read before either is judged: a token that fails still shows what it
          * carried (interface.md: columns "as transmitted"). */
         bool has_attest, has_origid;
-        bool attest_ok = get_str(claims, "attest", pp->attest, sizeof pp->attest, &has_attest);
-        bool origid_ok = get_str(claims, "origid", pp->origid, sizeof pp->origid, &has_origid);
+        bool attest_ok = get_str(d, 0, "attest", pp->attest, sizeof pp->attest, &has_attest);
+        bool origid_ok = get_str(d, 0, "origid", pp->origid, sizeof pp->origid, &has_origid);
         if (!attest_ok)
             return has_attest ? "bad-attest" : "missing-attest";
         if (strcmp(pp->attest, "A") && strcmp(pp->attest, "B") && strcmp(pp->attest, "C"))
@@ -178,43 +208,45 @@ static const char *ppt_claims(json_t *claims, struct passport *pp)
         if (!is_uuid(pp->origid))
             pp->warnings |= PPTW_ORIGID_NOT_UUID;
     } else if (strcmp(pp->ppt, "div") == 0 || strcmp(pp->ppt, "div-o") == 0) {
-        json_t *div = json_object_get(claims, "div");
-        if (!json_is_object(div))
+        size_t div = json_tok_get(d, 0, "div");
+        if (!is_type(d, div, JT_OBJECT))
             return "missing-div";
-        json_t *tn = json_object_get(div, "tn");
-        if (tn) {
-            if (!json_is_string(tn) || !put_tn(json_string_value(tn), json_string_length(tn), pp->div_tn,
-                                               sizeof pp->div_tn, &pp->warnings))
+        size_t tn = json_tok_get(d, div, "tn");
+        if (tn != JSON_NONE) {
+            if (!put_tn_tok(d, tn, pp->div_tn, sizeof pp->div_tn, &pp->warnings))
                 return "bad-div-tn";
-        } else if (!json_object_get(div, "uri")) {
+        } else if (json_tok_get(d, div, "uri") == JSON_NONE) {
             return "bad-div";
         }
     } else if (strcmp(pp->ppt, "rcd") == 0) {
-        json_t *rcd = json_object_get(claims, "rcd");
-        if (rcd && !json_is_object(rcd))
+        size_t rcd = json_tok_get(d, 0, "rcd");
+        if (rcd != JSON_NONE && !is_type(d, rcd, JT_OBJECT))
             return "bad-rcd";
-        if (rcd)
-            get_str(rcd, "nam", pp->rcd_nam, sizeof pp->rcd_nam, NULL);
+        if (rcd != JSON_NONE)
+            get_str(d, rcd, "nam", pp->rcd_nam, sizeof pp->rcd_nam, NULL);
     }
     return NULL;
 }
 
-static json_t *decode_json(struct slice part, uint8_t *buf, size_t cap, const char **detail,
-                           const char *b64_err, const char *json_err)
+/* Base64url-decode part into buf and parse it (tokens in part_tok) as a JSON object;
+ * the document's root object is token 0. */
+static bool decode_json(struct slice part, uint8_t *buf, size_t cap, struct json_doc *d,
+                        const char **detail, const char *b64_err, const char *json_err)
 {
-    size_t n;
+    size_t n, ntok;
     if (b64url_decode(part.p, part.n, buf, cap, &n) != B64_OK) {
         *detail = b64_err;
-        return NULL;
+        return false;
     }
-    json_error_t jerr;
-    json_t *j = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(j)) {
-        json_decref(j);
+    if (json_parse(buf, n, part_tok, sizeof part_tok / sizeof part_tok[0], &ntok) != JSON_OK ||
+        part_tok[0].type != JT_OBJECT) {
         *detail = json_err;
-        return NULL;
+        return false;
     }
-    return j;
+    d->p = buf;
+    d->tok = part_tok;
+    d->ntok = ntok;
+    return true;
 }
 
 /* The JOSE header as far as decoding needs it. detail is the first header fault in
@@ -227,25 +259,25 @@ struct hdr_fields {
     char alg[16], typ[16], ppt[16], x5u[PPT_URL];
 };
 
-static void header_fields(json_t *jh, struct hdr_fields *h)
+static void header_fields(const struct json_doc *d, struct hdr_fields *h)
 {
     bool present;
-    if (!get_str(jh, "alg", h->alg, sizeof h->alg, &present))
+    if (!get_str(d, 0, "alg", h->alg, sizeof h->alg, &present))
         h->detail = present ? "bad-alg" : "missing-alg";
-    else if (!get_str(jh, "typ", h->typ, sizeof h->typ, &present) && present)
+    else if (!get_str(d, 0, "typ", h->typ, sizeof h->typ, &present) && present)
         h->detail = "bad-typ";
     else if (present && strcmp(h->typ, "passport") != 0)
         h->detail = "typ-not-passport";
-    else if (!get_str(jh, "x5u", h->x5u, sizeof h->x5u, &present))
+    else if (!get_str(d, 0, "x5u", h->x5u, sizeof h->x5u, &present))
         h->detail = present ? "bad-x5u" : "missing-x5u";
-    else if (!get_str(jh, "ppt", h->ppt, sizeof h->ppt, &present) && present)
+    else if (!get_str(d, 0, "ppt", h->ppt, sizeof h->ppt, &present) && present)
         h->detail = "bad-ppt";
-    h->jose_ppt = json_is_string(json_object_get(jh, "ppt"));
+    h->jose_ppt = is_type(d, json_tok_get(d, 0, "ppt"), JT_STRING);
 }
 
 /* One signer sends the same JOSE header (alg, ppt, typ, x5u) on every call, so the
  * decoded fields of recent headers are kept per thread, keyed by the exact base64url
- * text: a hit saves a base64 decode and a jansson parse per PASSporT. Exact-text keys
+ * text: a hit saves a base64 decode and a JSON parse per PASSporT. Exact-text keys
  * make a hit give what decoding the same bytes gives. */
 #define HDR_CACHE_SLOTS 32
 #define HDR_CACHE_KEY 384
@@ -270,11 +302,10 @@ static bool header_decode(struct slice hdr, uint8_t *buf, size_t cap, struct hdr
         }
     }
     memset(out, 0, sizeof *out);
-    json_t *jh = decode_json(hdr, buf, cap, &out->detail, "header-b64", "header-json");
-    if (jh) {
+    struct json_doc jh;
+    if (decode_json(hdr, buf, cap, &jh, &out->detail, "header-b64", "header-json")) {
         out->decoded = true;
-        header_fields(jh, out);
-        json_decref(jh);
+        header_fields(&jh, out);
     }
     if (slot) {
         slot->n = hdr.n;
@@ -339,8 +370,8 @@ enum ppt_result passport_decode(struct slice token, const struct ident_value *iv
     struct hdr_fields hf;
     if (!header_decode(hdr, buf, sizeof buf, &hf))
         return fail(pp, PPT_BAD_FORMAT, hf.detail);
-    json_t *jc = decode_json(pay, buf, sizeof buf, &detail, "claims-b64", "claims-json");
-    if (!jc)
+    struct json_doc jc;
+    if (!decode_json(pay, buf, sizeof buf, &jc, &detail, "claims-b64", "claims-json"))
         return fail(pp, PPT_BAD_FORMAT, detail);
 
     pp->json_decoded = true;
@@ -356,15 +387,14 @@ enum ppt_result passport_decode(struct slice token, const struct ident_value *iv
     if (!detail && strncmp(pp->x5u, "https://", 8) != 0)
         pp->warnings |= PPTW_X5U_NOT_HTTPS;
     if (!detail)
-        detail = claims_iat(jc, pp);
+        detail = claims_iat(&jc, pp);
     if (!detail)
-        detail = claims_orig(jc, pp);
+        detail = claims_orig(&jc, pp);
     if (!detail)
-        detail = claims_dest(jc, pp);
+        detail = claims_dest(&jc, pp);
     if (!detail)
-        detail = ppt_claims(jc, pp);
+        detail = ppt_claims(&jc, pp);
     bool jose_ppt = hf.jose_ppt;
-    json_decref(jc);
     if (detail)
         return fail(pp, PPT_BAD_FORMAT, detail);
 

@@ -1,9 +1,9 @@
 /* summary: PASSporT decoding (RFC 8225, SHAKEN RFC 8588, div RFC 8946, rcd RFC 9795).
  *
  * Splits the compact JWS, base64url-decodes each part strictly, parses the JOSE
- * header and the claims with jansson and fills a fixed-size struct. Nothing is
- * verified here; the exact signing input and the raw signature are kept for the
- * verifier. Result labels follow the verification order of interface.md: every
+ * header and the claims with decoders/json (jansson's acceptance rules, no allocation)
+ * and fills a fixed-size struct. Nothing is verified here; the exact signing input and
+ * the raw signature are kept for the verifier. Result labels follow the verification order of interface.md: every
  * format problem is reported before an unsupported algorithm or ppt. */
 #ifndef STIRPROBE_PASSPORT_H
 #define STIRPROBE_PASSPORT_H

@@ -63,6 +63,7 @@ void test_sip(void);
 void test_sip_fields(void);
 void test_identity(void);
 void test_b64url(void);
+void test_json(void);
 void test_passport(void);
 void test_calls(void);
 void test_csv(void);

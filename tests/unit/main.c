@@ -178,6 +178,7 @@ static const struct {
     { "sip_fields", test_sip_fields },
     { "identity", test_identity },
     { "b64url", test_b64url },
+    { "json", test_json },
     { "passport", test_passport },
     { "calls", test_calls },
     { "csv", test_csv },
