@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decoders/b64url.h"
+#include "decoders/digest.h"
 #include "decoders/json.h"
 #include "decoders/sip_fields.h"
 
@@ -432,20 +433,11 @@ const char *passport_result_label(enum ppt_result r)
     return "bad-format";
 }
 
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static void sha256_fetch(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void passport_fingerprint(struct slice token, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    /* SHA256() looks the algorithm up in OpenSSL's provider store on every call. */
-    pthread_once(&sha256_once, sha256_fetch);
-    if (!sha256_md || !EVP_Digest(token.p, token.n, md, NULL, sha256_md, NULL))
+    uint8_t md[DIGEST_SHA256_LEN];
+    if (!digest_sha256_2(token.p, token.n, NULL, 0, md))
         SHA256(token.p, token.n, md);
     for (int i = 0; i < 8; i++) {
         hex[2 * i] = digits[md[i] >> 4];
