@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
