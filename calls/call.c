@@ -65,14 +65,11 @@ static void copy_param(struct slice s, char *dst, size_t cap)
 
 static struct call_ident *ident_new(enum sip_hdr_id hdr, const struct ident_value *iv)
 {
-    struct call_ident *ci = calloc(1, sizeof *ci);
+    /* The token's copy lives in the same block: one allocation per PASSporT. */
+    struct call_ident *ci = calloc(1, sizeof *ci + iv->token.n + 1);
     if (!ci)
         return NULL;
-    ci->jws = malloc(iv->token.n + 1);
-    if (!ci->jws) {
-        free(ci);
-        return NULL;
-    }
+    ci->jws = (char *)(ci + 1);
     if (iv->token.n)
         memcpy(ci->jws, iv->token.p, iv->token.n);
     ci->jws[iv->token.n] = '\0';
@@ -204,10 +201,8 @@ void call_free(struct call *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_idents; i++) {
-        free(c->idents[i]->jws);
+    for (size_t i = 0; i < c->n_idents; i++)
         free(c->idents[i]);
-    }
     free(c);
 }
 

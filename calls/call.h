@@ -24,7 +24,7 @@
 
 struct call_ident {
     enum sip_hdr_id hdr;    /* SH_IDENTITY, SH_IDENTITY_Y or SH_X_IDENTITY */
-    char *jws;              /* the token as on the wire (owned) */
+    char *jws;              /* the token as on the wire (in the same allocation) */
     size_t jws_len;
     char info[PPT_URL];     /* Identity ;info=<...> */
     char alg_param[16];

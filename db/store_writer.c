@@ -22,6 +22,11 @@ struct store_writer {
     pthread_cond_t room;  /* queue not full, or writer idle */
     struct item *ring;
     size_t cap, head, count;
+    /* Stored calls go back to the producer's thread to be freed: they were allocated
+     * there, and glibc frees another thread's chunks through the owning arena (its
+     * lock, and cold chunk headers) — a few percent of the writer, the busier thread. */
+    struct call **stored, **spare; /* spare: the producer's, swapped in when it frees */
+    size_t n_stored;
     bool busy;            /* the writer holds items outside the ring */
     atomic_bool failed;   /* read without the lock by store_writer_failed() */
     bool stop;
@@ -51,14 +56,14 @@ static void *run(void *arg)
         pthread_cond_broadcast(&w->room);
         pthread_mutex_unlock(&w->mu);
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             if (!failed && store_put_call(w->store, take[i].capture_id, take[i].call) != 0)
                 failed = true;
-            call_free(take[i].call);
-        }
 
         pthread_mutex_lock(&w->mu);
         w->failed = failed;
+        for (size_t i = 0; i < n; i++)
+            w->stored[w->n_stored++] = take[i].call;
     }
     w->busy = false;
     pthread_cond_broadcast(&w->room);
@@ -74,7 +79,13 @@ struct store_writer *store_writer_new(struct store *s, size_t max_queued)
     w->store = s;
     w->cap = max_queued ? max_queued : 1;
     w->ring = calloc(w->cap, sizeof *w->ring);
-    if (!w->ring) {
+    /* What the last put left (under a slice), the queue and a slice in hand. */
+    w->stored = calloc(w->cap + 2 * TAKE_MAX, sizeof *w->stored);
+    w->spare = calloc(w->cap + 2 * TAKE_MAX, sizeof *w->spare);
+    if (!w->ring || !w->stored || !w->spare) {
+        free(w->ring);
+        free(w->stored);
+        free(w->spare);
         free(w);
         return NULL;
     }
@@ -86,14 +97,35 @@ struct store_writer *store_writer_new(struct store *s, size_t max_queued)
         pthread_cond_destroy(&w->work);
         pthread_mutex_destroy(&w->mu);
         free(w->ring);
+        free(w->stored);
+        free(w->spare);
         free(w);
         return NULL;
     }
     return w;
 }
 
+/* Called with the lock held: the stored calls move to w->spare, to be freed after
+ * unlocking; returns how many. */
+static size_t take_stored(struct store_writer *w)
+{
+    struct call **t = w->spare;
+    w->spare = w->stored;
+    w->stored = t;
+    size_t n = w->n_stored;
+    w->n_stored = 0;
+    return n;
+}
+
+static void free_calls(struct call **calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        call_free(calls[i]);
+}
+
 void store_writer_put(struct store_writer *w, int64_t capture_id, struct call *c)
 {
+    size_t n_done = 0;
     pthread_mutex_lock(&w->mu);
     while (w->count == w->cap)
         pthread_cond_wait(&w->room, &w->mu);
@@ -103,7 +135,10 @@ void store_writer_put(struct store_writer *w, int64_t capture_id, struct call *c
      * more; waking it costs a futex call per call otherwise. */
     if (!w->busy)
         pthread_cond_signal(&w->work);
+    if (w->n_stored >= TAKE_MAX)
+        n_done = take_stored(w);
     pthread_mutex_unlock(&w->mu);
+    free_calls(w->spare, n_done);
 }
 
 bool store_writer_failed(const struct store_writer *w)
@@ -117,7 +152,9 @@ int store_writer_sync(struct store_writer *w)
     while (w->count || w->busy)
         pthread_cond_wait(&w->room, &w->mu);
     int rc = w->failed ? -1 : 0;
+    size_t n = take_stored(w);
     pthread_mutex_unlock(&w->mu);
+    free_calls(w->spare, n);
     return rc;
 }
 
@@ -130,6 +167,9 @@ void store_writer_free(struct store_writer *w)
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
+    free_calls(w->stored, w->n_stored);
+    free(w->stored);
+    free(w->spare);
     pthread_cond_destroy(&w->room);
     pthread_cond_destroy(&w->work);
     pthread_mutex_destroy(&w->mu);

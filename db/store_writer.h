@@ -2,12 +2,13 @@
  * next packets overlaps the SQL work of the previous calls (two cores: roughly half
  * the wall time of a `read`).
  *
- * Calls are handed over (ownership moves: the writer frees them) through a bounded
+ * Calls are handed over (ownership moves until they are stored) through a bounded
  * queue; a full queue makes the producer wait, so memory stays bounded and nothing is
  * dropped. Every other use of the store (capture records, certificates, commits,
  * checkpoints) happens on the producer's thread after store_writer_sync(), which
  * waits until the writer has stored everything handed to it and is idle: the store
- * itself is never used by two threads at once. */
+ * itself is never used by two threads at once. One producer thread: the one that puts
+ * also frees what was stored. */
 #ifndef STIRPROBE_STORE_WRITER_H
 #define STIRPROBE_STORE_WRITER_H
 
@@ -27,7 +28,8 @@ struct store_writer;
 /* NULL when out of memory or no thread could be started. */
 struct store_writer *store_writer_new(struct store *s, size_t max_queued);
 
-/* Stores c (and frees it) on the writer thread; waits while the queue is full. After a
+/* Stores c on the writer thread (the calls it stored are freed on this thread, by later
+ * puts and by sync); waits while the queue is full. After a
  * write failed, the call is only freed: store_writer_sync() reports the failure. */
 void store_writer_put(struct store_writer *w, int64_t capture_id, struct call *c);
 
