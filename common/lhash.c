@@ -7,18 +7,43 @@
 #include <sys/random.h>
 #include <time.h>
 
+/* Tables start small and double as they fill, up to the bucket count asked for: a
+ * bucket array sized for the cap (1 MiB for 200 000 calls) would spill the L2 cache
+ * on every lookup while a few thousand entries are live. */
+#define LH_START_BUCKETS 1024
+
 int lh_init(struct lhash *t, size_t buckets)
 {
-    size_t n = 16;
-    while (n < buckets && n < ((size_t)1 << 30))
-        n <<= 1;
+    size_t max = 16;
+    while (max < buckets && max < ((size_t)1 << 30))
+        max <<= 1;
+    size_t n = max < LH_START_BUCKETS ? max : LH_START_BUCKETS;
     t->buckets = calloc(n, sizeof(*t->buckets));
     if (!t->buckets)
         return -1;
     t->mask = n - 1;
+    t->max_mask = max - 1;
     t->count = 0;
     t->lru.older = t->lru.newer = &t->lru;
     return 0;
+}
+
+/* Doubles the bucket array; every node is on the LRU list, which is how they are
+ * found again. Out of memory: the table keeps its size (longer chains, still right). */
+static void grow(struct lhash *t)
+{
+    size_t n = (t->mask + 1) * 2;
+    struct lh_node **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (struct lh_node *node = t->lru.newer; node != &t->lru; node = node->newer) {
+        struct lh_node **slot = &b[node->hash & (n - 1)];
+        node->hnext = *slot;
+        *slot = node;
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->mask = n - 1;
 }
 
 void lh_free(struct lhash *t)
@@ -99,6 +124,8 @@ static void lru_append(struct lhash *t, struct lh_node *n)
 
 void lh_insert(struct lhash *t, struct lh_node *n, uint64_t hash)
 {
+    if (t->count >= t->mask + 1 && t->mask < t->max_mask)
+        grow(t);
     struct lh_node **b = &t->buckets[hash & t->mask];
     n->hash = hash;
     n->hnext = *b;

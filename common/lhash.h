@@ -18,14 +18,17 @@ struct lh_node {
 
 struct lhash {
     struct lh_node **buckets;
-    size_t mask;   /* bucket count - 1 (power of two) */
+    size_t mask;     /* bucket count - 1 (power of two) */
+    size_t max_mask; /* the count it may grow to, - 1 */
     size_t count;
     struct lh_node lru; /* sentinel */
 };
 
 #define LH_ENTRY(node, type, member) ((type *)(void *)((char *)(node)-offsetof(type, member)))
 
-/* buckets is rounded up to a power of two. Returns 0, or -1 when out of memory. */
+/* buckets (rounded up to a power of two) is the most the table grows to: it starts
+ * with at most 1 024 and doubles whenever it holds as many entries as buckets.
+ * Returns 0, or -1 when out of memory. */
 int lh_init(struct lhash *t, size_t buckets);
 void lh_free(struct lhash *t); /* frees the bucket array only; entries belong to the caller */
 

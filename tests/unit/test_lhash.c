@@ -146,8 +146,38 @@ static void lhash_lru(void)
     lh_free(&t);
 }
 
+/* The table starts at 1 024 buckets and doubles as it fills, up to what lh_init was
+ * given: every entry is found after each growth, removal and LRU order still hold. */
+static void lhash_growth(void)
+{
+    enum { N = 5000 };
+    static struct item items[N];
+    struct lhash t;
+    CHECK_EQ_INT(lh_init(&t, 4096), 0);
+    CHECK_EQ_INT(t.mask, 1023);
+    for (int i = 0; i < N; i++) {
+        items[i].key = i;
+        lh_insert(&t, &items[i].node, item_hash(i));
+    }
+    CHECK_EQ_INT(t.mask, 4095); /* grew twice, then stopped at the cap */
+    CHECK_EQ_INT(t.count, N);
+    int found = 0;
+    for (int i = 0; i < N; i++)
+        found += find(&t, i) == &items[i];
+    CHECK_EQ_INT(found, N);
+    CHECK_EQ_INT(oldest_key(&t), 0);
+    for (int i = 0; i < N; i += 2)
+        lh_remove(&t, &items[i].node);
+    CHECK(find(&t, 0) == NULL);
+    CHECK(find(&t, 1) == &items[1]);
+    CHECK_EQ_INT(oldest_key(&t), 1);
+    CHECK_EQ_INT(t.count, N / 2);
+    lh_free(&t);
+}
+
 void test_lhash(void)
 {
+    RUN(lhash_growth);
     RUN(lhash_init_sizes);
     RUN(lhash_hash);
     RUN(lhash_insert_find_remove);
