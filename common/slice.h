@@ -37,6 +37,18 @@ static inline bool is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
 static inline bool is_lws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 static inline bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
+/* Value of a hex digit, or -1. */
+static inline int hex_digit(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Case-insensitive equality with a C string literal (ASCII only, as SIP names are). */
 static inline bool slice_eq_ci(struct slice s, const char *lit)
 {

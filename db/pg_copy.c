@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/jsonw.h"
+#include "common/slice.h"
 
 void sbuf_put(struct sbuf *b, const void *p, size_t n)
 {
@@ -110,16 +111,6 @@ void copy_bytea(struct sbuf *b, const uint8_t *p, size_t n)
     }
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int copy_parse_row(char *line, size_t len, char **fields, size_t *lens, int max)
 {
@@ -150,8 +141,8 @@ int copy_parse_row(char *line, size_t len, char **fields, size_t *lens, int max)
             case 'v': *w++ = '\v'; break;
             case 'x': { /* \xH or \xHH */
                 int v = 0, k = 0;
-                while (k < 2 && i < len && hexval((unsigned char)line[i]) >= 0)
-                    v = v * 16 + hexval((unsigned char)line[i++]), k++;
+                while (k < 2 && i < len && hex_digit((uint8_t)line[i]) >= 0)
+                    v = v * 16 + hex_digit((uint8_t)line[i++]), k++;
                 *w++ = k ? (char)v : 'x';
                 break;
             }
@@ -181,7 +172,7 @@ long copy_unhex(char *s, size_t n)
         return -1;
     size_t o = 0;
     for (size_t i = 2; i < n; i += 2) {
-        int h = hexval((unsigned char)s[i]), l = hexval((unsigned char)s[i + 1]);
+        int h = hex_digit((uint8_t)s[i]), l = hex_digit((uint8_t)s[i + 1]);
         if (h < 0 || l < 0)
             return -1;
         s[o++] = (char)(h * 16 + l);

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/slice.h"
+
 #define NO_TOK UINT32_MAX
 #define SMALL_OBJECT 16
 
@@ -50,26 +52,11 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static bool is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static bool is_alpha(uint8_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hex_val(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Four hex digits at p[i..i+4), or -1 (also when they run past the end). */
 static long hex4(const uint8_t *p, size_t len, size_t i)
@@ -78,7 +65,7 @@ static long hex4(const uint8_t *p, size_t len, size_t i)
         return -1;
     long v = 0;
     for (size_t k = 0; k < 4; k++) {
-        int h = hex_val(p[i + k]);
+        int h = hex_digit(p[i + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -175,6 +162,20 @@ static enum json_err scan_string(const uint8_t *p, size_t len, size_t *pi, bool 
         }
     }
     *pi = i + 1;
+    return JSON_OK;
+}
+
+/* A string token (key or value) from the '"' at *pi: its text without the quotes. */
+static enum json_err string_token(const uint8_t *p, size_t len, size_t *pi, struct json_tok *t)
+{
+    bool esc;
+    enum json_err e = scan_string(p, len, pi, &esc);
+    if (e)
+        return e;
+    t->type = JT_STRING;
+    t->off++;
+    t->len = (uint32_t)(*pi - 1 - t->off);
+    t->flags = esc ? JSON_TOK_ESCAPED : 0;
     return JSON_OK;
 }
 
@@ -635,14 +636,9 @@ enum json_err json_parse(const uint8_t *p, size_t len, struct json_tok *tok, siz
         if (w == W_KEY || w == W_KEY_OR_CLOSE) {
             if (c != '"')
                 return JSON_ERR_SYNTAX;
-            bool esc;
-            enum json_err e = scan_string(p, len, &i, &esc);
+            enum json_err e = string_token(p, len, &i, t);
             if (e)
                 return e;
-            t->type = JT_STRING;
-            t->off++;
-            t->len = (uint32_t)(i - 1 - t->off);
-            t->flags = esc ? JSON_TOK_ESCAPED : 0;
             n++;
             tok[cur].size++;
             i = skip_ws(p, len, i);
@@ -668,14 +664,9 @@ enum json_err json_parse(const uint8_t *p, size_t len, struct json_tok *tok, siz
             continue;
         }
         if (c == '"') {
-            bool esc;
-            enum json_err e = scan_string(p, len, &i, &esc);
+            enum json_err e = string_token(p, len, &i, t);
             if (e)
                 return e;
-            t->type = JT_STRING;
-            t->off++;
-            t->len = (uint32_t)(i - 1 - t->off);
-            t->flags = esc ? JSON_TOK_ESCAPED : 0;
         } else {
             if (c == '-' || is_digit(c)) {
                 enum json_err e = scan_number(p, len, &i, &t->type);
