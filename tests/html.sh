@@ -261,18 +261,21 @@ else
         >"$tmp/control.html"
     chrome --dump-dom "$tmp/control.html" "$tmp/control.dom"; rc=$?
     check "[screenshot] chromium runs (exit $rc)" test $rc = 0
-    check "[screenshot] the console check sees errors on a control page" grep -q ':CONSOLE' "$tmp/control.dom.log"
+    check "[screenshot] the console check sees errors on a control page" \
+        sh -c 'grep ":CONSOLE" "$1" | grep -v "Slow network is detected" | grep -q .' _ "$tmp/control.dom.log"
     for p in demo hostile; do
         f=$tmp/$p.html
         [ $p = hostile ] && f=$tmp/h.html
         chrome --screenshot="$tmp/$p.png" "$f" "$tmp/$p.shot"; rc=$?
         check "[screenshot] $p: chromium --screenshot exit $rc" test $rc = 0
-        # A failure shows the console lines (through check's output).
+        # A failure shows the console lines (through check's output). Chromium's own
+        # "Slow network is detected" note (its font-loading intervention, logged when a
+        # loaded machine renders slowly) is not the page's.
         check "[screenshot] $p: no console message while rendering" \
-            sh -c '! grep -A3 ":CONSOLE" "$1"' _ "$tmp/$p.shot.log"
+            sh -c '! grep ":CONSOLE" "$1" | grep -v "Slow network is detected" | grep .' _ "$tmp/$p.shot.log"
         chrome --dump-dom "$f" "$tmp/$p.dom"; rc=$?
         check "[screenshot] $p: --dump-dom exit $rc, no console message" \
-            sh -c '[ "$1" = 0 ] && ! grep -A3 ":CONSOLE" "$2"' _ "$rc" "$tmp/$p.dom.log"
+            sh -c '[ "$1" = 0 ] && ! grep ":CONSOLE" "$2" | grep -v "Slow network is detected" | grep .' _ "$rc" "$tmp/$p.dom.log"
         $CHECK "$tmp/$p.dom" 2>/dev/null | grep '^total-' >"$tmp/$p.dom.kv"
         check "[screenshot] $p: the rendered DOM shows the expected totals" \
             same_figures <(grep '^total-' "$tmp/${p/hostile/h}.kv") "$tmp/$p.dom.kv"
