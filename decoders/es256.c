@@ -102,11 +102,6 @@ static struct ctx_slot *slot_for(EVP_PKEY *pub)
     return s;
 }
 
-void es256_thread_done(void)
-{
-    cache_release(&cache);
-}
-
 /* ---- the signature ---------------------------------------------------------------------- */
 
 /* One DER INTEGER from a 32-byte big-endian value: minimal, positive. */
