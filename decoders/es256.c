@@ -1,6 +1,7 @@
-/* summary: ES256 verification — SHA-256 of the JWS signing input, the JWS raw r||s
- * written as the DER ECDSA-Sig-Value OpenSSL expects, and a verify context per key
- * and thread, built once. */
+/* summary: ES256 verification — SHA-256 of the JWS signing input, then the signature
+ * checked with the key's precomputed table once the key has proven busy
+ * (decoders/p256key), else through EVP with the JWS raw r||s written as the DER
+ * ECDSA-Sig-Value OpenSSL expects and a verify context per key and thread, built once. */
 #include "decoders/es256.h"
 
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <openssl/err.h>
 
 #include "decoders/digest.h"
+#include "decoders/p256key.h"
 
 static bool is_p256(EVP_PKEY *pub)
 {
@@ -30,15 +32,23 @@ static bool is_p256(EVP_PKEY *pub)
  * key's address cannot be reused for another while it is here. */
 #define CTX_SLOTS 32
 
+/* A thread asks for the key's table each time it has verified this many signatures
+ * with the key and has none yet: building one costs about what a few hundred
+ * verifications save. */
+#define TABLE_AFTER 128
+
 struct ctx_slot {
     EVP_PKEY *key;
-    EVP_PKEY_CTX *ctx; /* NULL: the key is not P-256 */
+    EVP_PKEY_CTX *ctx;           /* NULL: the key is not P-256 */
+    const struct p256key *table; /* shared, lives until the process ends */
+    unsigned uses;
 };
 
 struct ctx_cache {
     struct ctx_slot slot[CTX_SLOTS];
     unsigned next; /* round-robin victim */
     bool registered;
+    struct p256key_scratch *scratch;
 };
 
 static _Thread_local struct ctx_cache cache;
@@ -51,6 +61,8 @@ static void slot_clear(struct ctx_slot *s)
     EVP_PKEY_free(s->key);
     s->ctx = NULL;
     s->key = NULL;
+    s->table = NULL;
+    s->uses = 0;
 }
 
 /* At thread exit (worker threads): release the keys and contexts. */
@@ -59,6 +71,8 @@ static void cache_release(void *p)
     struct ctx_cache *c = p;
     for (size_t i = 0; i < CTX_SLOTS; i++)
         slot_clear(&c->slot[i]);
+    p256key_scratch_free(c->scratch);
+    c->scratch = NULL;
     c->registered = false;
 }
 
@@ -102,6 +116,73 @@ static struct ctx_slot *slot_for(EVP_PKEY *pub)
     return s;
 }
 
+/* ---- precomputed tables, shared by the threads ----------------------------------------------
+ *
+ * Keyed by the public point, not the EVP_PKEY: a certificate fetched again after the
+ * verifier's cache let it go still finds its table. At most TABLES_MAX tables (~150 kB
+ * each); keys beyond verify through EVP. A table is never freed before the process
+ * ends, so a slot may keep a plain pointer to it. */
+#define TABLES_MAX 64
+
+struct table_entry {
+    uint8_t point[65];
+    struct p256key *table; /* NULL while a thread builds it, or when it cannot be built */
+};
+
+static struct table_entry tables[TABLES_MAX];
+static size_t n_tables;
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* pub's table: built by the first thread to ask, found by the others; NULL for now. */
+static const struct p256key *table_for(EVP_PKEY *pub)
+{
+    uint8_t point[65];
+    size_t len = 0;
+    if (!EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len) ||
+        len != sizeof point) {
+        ERR_clear_error();
+        return NULL;
+    }
+    pthread_mutex_lock(&tables_lock);
+    for (size_t i = 0; i < n_tables; i++)
+        if (memcmp(tables[i].point, point, sizeof point) == 0) {
+            const struct p256key *t = tables[i].table;
+            pthread_mutex_unlock(&tables_lock);
+            return t;
+        }
+    if (n_tables == TABLES_MAX) {
+        pthread_mutex_unlock(&tables_lock);
+        return NULL;
+    }
+    struct table_entry *e = &tables[n_tables++];
+    memcpy(e->point, point, sizeof point);
+    pthread_mutex_unlock(&tables_lock);
+
+    struct p256key *t = p256key_new(point, sizeof point);
+    pthread_mutex_lock(&tables_lock);
+    e->table = t;
+    pthread_mutex_unlock(&tables_lock);
+    return t;
+}
+
+size_t es256_table_count(void)
+{
+    size_t built = 0;
+    pthread_mutex_lock(&tables_lock);
+    for (size_t i = 0; i < n_tables; i++)
+        built += tables[i].table != NULL;
+    pthread_mutex_unlock(&tables_lock);
+    return built;
+}
+
+/* The thread's scratch for table verifications; NULL when out of memory. */
+static struct p256key_scratch *scratch(void)
+{
+    if (!cache.scratch)
+        cache.scratch = p256key_scratch_new();
+    return cache.scratch;
+}
+
 /* ---- the signature ---------------------------------------------------------------------- */
 
 /* One DER INTEGER from a 32-byte big-endian value: minimal, positive. */
@@ -143,6 +224,14 @@ enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len
     if (!s || !digest_sha256_2(msg, msg_len, NULL, 0, digest)) {
         ERR_clear_error();
         return ES256_INVALID;
+    }
+    if (!s->table && ++s->uses % TABLE_AFTER == 0)
+        s->table = table_for(pub);
+    struct p256key_scratch *sc = s->table ? scratch() : NULL;
+    if (sc) {
+        enum p256key_result r = p256key_verify(s->table, sc, digest, sig);
+        if (r != P256KEY_ERROR)
+            return r == P256KEY_VALID ? ES256_VALID : ES256_INVALID;
     }
     int rc = EVP_PKEY_verify(s->ctx, der, es256_sig_der(sig, der), digest, sizeof digest);
     ERR_clear_error();

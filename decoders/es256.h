@@ -16,12 +16,17 @@ enum es256_result {
 };
 
 /* Safe to call from several threads with the same key. Each thread keeps a verify
- * context (and a reference) for up to 32 recent keys, released when the thread exits. */
+ * context (and a reference) for up to 32 recent keys, released when the thread exits.
+ * A key that keeps verifying gets a precomputed table (decoders/p256key.h), shared by
+ * all threads until the process ends; the verdicts are the same either way. */
 enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
                                size_t sig_len);
 
 /* The DER ECDSA-Sig-Value of a JWS r||s (minimal positive INTEGERs); returns its length. */
 size_t es256_sig_der(const uint8_t sig[64], uint8_t out[72]);
+
+/* Keys that have a table so far (at most 64). */
+size_t es256_table_count(void);
 
 const char *es256_result_str(enum es256_result r);
 

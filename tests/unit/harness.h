@@ -70,6 +70,8 @@ void test_csv(void);
 void test_tnauth(void);
 void test_cert(void);
 void test_es256(void);
+void test_modinv(void);
+void test_p256key(void);
 void test_verify(void);
 void test_verifier(void);
 void test_pktq(void);

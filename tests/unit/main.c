@@ -184,6 +184,8 @@ static const struct {
     { "csv", test_csv },
     { "tnauth", test_tnauth },
     { "cert", test_cert },
+    { "modinv", test_modinv },
+    { "p256key", test_p256key },
     { "es256", test_es256 },
     { "verify", test_verify },
     { "verifier", test_verifier },

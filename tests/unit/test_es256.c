@@ -211,6 +211,34 @@ out:
     EVP_PKEY_free(gen);
 }
 
+/* A key that keeps verifying switches to its precomputed table (decoders/p256key) after
+ * 128 verifications in a thread: the verdicts stay the same across the switch. */
+static void es_table(void)
+{
+    EVP_PKEY *gen = load_pub("gen_rfc8225key.pub.pem");
+    char *t = NULL;
+    if (!CHECK(gen) || !decode("gen_rfc8588_example.identity.txt", &t))
+        goto out;
+    size_t tables_before = es256_table_count();
+    uint8_t flipped[64], high_s[64];
+    memcpy(flipped, pp.sig, 64);
+    flipped[40] ^= 4;
+    memcpy(high_s, pp.sig, 64);
+    sub32(p256_n, pp.sig + 32, high_s + 32);
+    unsigned wrong = 0;
+    for (int i = 0; i < 400; i++) {
+        wrong += verify_pp(gen, pp.sig, 64) != ES256_VALID;
+        wrong += verify_pp(gen, flipped, 64) != ES256_INVALID;
+        wrong += verify_pp(gen, high_s, 64) != ES256_VALID;
+        wrong += es256_verify(gen, pp.signing_input.p, pp.signing_input.n - 1, pp.sig, 64) != ES256_INVALID;
+    }
+    CHECK_EQ_INT(wrong, 0);
+    CHECK_EQ_INT(es256_table_count(), tables_before + 1);
+out:
+    free(t);
+    EVP_PKEY_free(gen);
+}
+
 static void es_strings(void)
 {
     CHECK_EQ_STR(es256_result_str(ES256_VALID), "valid");
@@ -256,5 +284,6 @@ void test_es256(void)
     RUN(es_vectors);
     RUN(es_keys);
     RUN(es_range);
+    RUN(es_table);
     RUN(es_strings);
 }
