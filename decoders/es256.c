@@ -210,8 +210,8 @@ size_t es256_sig_der(const uint8_t sig[64], uint8_t out[72])
     return 2 + n;
 }
 
-enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
-                               size_t sig_len)
+enum es256_result es256_verify_digest(EVP_PKEY *pub, const uint8_t digest[DIGEST_SHA256_LEN], const uint8_t *sig,
+                                      size_t sig_len)
 {
     if (sig_len != 64)
         return ES256_BAD_LENGTH;
@@ -220,8 +220,7 @@ enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len
     struct ctx_slot *s = slot_for(pub);
     if (s && !s->ctx)
         return ES256_BAD_KEY;
-    uint8_t digest[DIGEST_SHA256_LEN], der[72];
-    if (!s || !digest_sha256_2(msg, msg_len, NULL, 0, digest)) {
+    if (!s) {
         ERR_clear_error();
         return ES256_INVALID;
     }
@@ -233,9 +232,25 @@ enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len
         if (r != P256KEY_ERROR)
             return r == P256KEY_VALID ? ES256_VALID : ES256_INVALID;
     }
-    int rc = EVP_PKEY_verify(s->ctx, der, es256_sig_der(sig, der), digest, sizeof digest);
+    uint8_t der[72];
+    int rc = EVP_PKEY_verify(s->ctx, der, es256_sig_der(sig, der), digest, DIGEST_SHA256_LEN);
     ERR_clear_error();
     return rc == 1 ? ES256_VALID : ES256_INVALID;
+}
+
+enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+                               size_t sig_len)
+{
+    if (sig_len != 64)
+        return ES256_BAD_LENGTH;
+    if (!pub)
+        return ES256_BAD_KEY;
+    uint8_t digest[DIGEST_SHA256_LEN];
+    if (!digest_sha256_2(msg, msg_len, NULL, 0, digest)) {
+        ERR_clear_error();
+        return ES256_INVALID;
+    }
+    return es256_verify_digest(pub, digest, sig, sig_len);
 }
 
 const char *es256_result_str(enum es256_result r)

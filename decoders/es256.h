@@ -22,6 +22,9 @@ enum es256_result {
 enum es256_result es256_verify(EVP_PKEY *pub, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
                                size_t sig_len);
 
+/* The same, for a signing input already hashed with SHA-256. */
+enum es256_result es256_verify_digest(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig, size_t sig_len);
+
 /* The DER ECDSA-Sig-Value of a JWS r||s (minimal positive INTEGERs); returns its length. */
 size_t es256_sig_der(const uint8_t sig[64], uint8_t out[72]);
 

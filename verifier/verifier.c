@@ -52,7 +52,7 @@ struct job {
 
 struct sigentry {
     struct lh_node node;
-    uint8_t key[32]; /* SHA-256 over JWS and the leaf's SHA-256 */
+    uint8_t key[32]; /* SHA-256 over the signing input's SHA-256, the signature, the leaf's SHA-256 */
     enum es256_result result;
 };
 
@@ -77,11 +77,14 @@ struct verifier {
     char *map_dir;
 
     pthread_mutex_t lock;
+    pthread_mutex_t sig_lock; /* the signature cache alone: the workers' lookups do not
+                               * queue behind submissions */
     pthread_cond_t work_cv, done_cv, room_cv;
     struct lhash certs;
     size_t cert_bytes;        /* bodies of the cached chains, against cfg.max_cert_bytes */
     struct lhash sigs;
     struct job *ready, *ready_tail;
+    size_t n_ready;           /* on the ready list */
     struct job *done, *done_tail;
     size_t in_flight;         /* submitted, not yet collected */
     size_t n_done;            /* of those, finished (on the done list) */
@@ -187,6 +190,7 @@ static void push_ready(struct verifier *v, struct job *j)
     else
         v->ready = j;
     v->ready_tail = j;
+    v->n_ready++;
     pthread_cond_signal(&v->work_cv);
 }
 
@@ -444,33 +448,38 @@ static int sig_eq(const struct lh_node *n, const void *key)
     return memcmp(LH_ENTRY(n, struct sigentry, node)->key, key, 32) == 0;
 }
 
+/* The verdict on a signature depends on the signing input (by its digest), the signature
+ * bytes and the key (by the leaf certificate): a PASSporT seen on several legs or
+ * retransmitted is checked once. */
 static enum es256_result signature(struct verifier *v, const struct call_ident *id, const struct centry *e)
 {
-    uint8_t key[DIGEST_SHA256_LEN];
-    if (!digest_sha256_2(id->jws, id->jws_len, cert_chain_info(e->chain)->sha256, 64, key))
+    const struct passport *pp = &id->pp;
+    if (pp->sig_len > PPT_SIG_MAX)
+        return ES256_BAD_LENGTH;
+    uint8_t input[DIGEST_SHA256_LEN + PPT_SIG_MAX], key[DIGEST_SHA256_LEN];
+    if (!digest_sha256_2(pp->signing_input.p, pp->signing_input.n, NULL, 0, input))
+        oom();
+    memcpy(input + DIGEST_SHA256_LEN, pp->sig, pp->sig_len);
+    if (!digest_sha256_2(input, DIGEST_SHA256_LEN + pp->sig_len, cert_chain_info(e->chain)->sha256, 32, key))
         oom();
     uint64_t h = lh_hash_bytes(key, sizeof key);
 
-    pthread_mutex_lock(&v->lock);
+    pthread_mutex_lock(&v->sig_lock);
     v->n.signature_checks++;
     struct lh_node *n = lh_find(&v->sigs, h, sig_eq, key);
     if (n) {
         v->n.signature_cache_hits++;
         lh_touch(&v->sigs, n);
         enum es256_result r = LH_ENTRY(n, struct sigentry, node)->result;
-        pthread_mutex_unlock(&v->lock);
+        pthread_mutex_unlock(&v->sig_lock);
         return r;
     }
-    pthread_mutex_unlock(&v->lock);
+    pthread_mutex_unlock(&v->sig_lock);
 
-    const struct passport *pp = &id->pp;
-    enum es256_result r = pp->sig_len > PPT_SIG_MAX
-                              ? ES256_BAD_LENGTH
-                              : es256_verify(cert_chain_pubkey(e->chain), pp->signing_input.p,
-                                             pp->signing_input.n, pp->sig, pp->sig_len);
+    enum es256_result r = es256_verify_digest(cert_chain_pubkey(e->chain), input, pp->sig, pp->sig_len);
 
     struct sigentry *se = malloc(sizeof *se);
-    pthread_mutex_lock(&v->lock);
+    pthread_mutex_lock(&v->sig_lock);
     if (se && !lh_find(&v->sigs, h, sig_eq, key)) {
         memcpy(se->key, key, sizeof key);
         se->result = r;
@@ -482,7 +491,7 @@ static enum es256_result signature(struct verifier *v, const struct call_ident *
             free(LH_ENTRY(old, struct sigentry, node));
         }
     }
-    pthread_mutex_unlock(&v->lock);
+    pthread_mutex_unlock(&v->sig_lock);
     free(se);
     return r;
 }
@@ -593,6 +602,10 @@ static void release(struct verifier *v, struct job *j)
     evict_unused(v); /* entries over the cap become evictable once no job holds them */
 }
 
+/* A worker takes several ready jobs per lock round when many wait, but never more than
+ * its share, so the other workers are not left idle behind it. */
+#define TAKE_MAX 8
+
 static void *worker(void *arg)
 {
     struct verifier *v = arg;
@@ -602,25 +615,33 @@ static void *worker(void *arg)
             pthread_cond_wait(&v->work_cv, &v->lock);
         if (!v->ready)
             break;
-        struct job *j = v->ready;
-        v->ready = j->next;
+        size_t share = v->n_ready / (size_t)v->n_workers, take = share < 1 ? 1 : share > TAKE_MAX ? TAKE_MAX : share;
+        struct job *batch = v->ready, *last = batch;
+        size_t n = 1;
+        for (; n < take && last->next; n++)
+            last = last->next;
+        v->n_ready -= n;
+        v->ready = last->next;
         if (!v->ready)
             v->ready_tail = NULL;
+        last->next = NULL;
         pthread_mutex_unlock(&v->lock);
 
-        verify_call(v, j);
+        for (struct job *j = batch; j; j = j->next)
+            verify_call(v, j);
 
         pthread_mutex_lock(&v->lock);
-        release(v, j);
-        v->n.calls_verified++;
-        v->n.passports_verified += j->call->n_idents;
-        j->next = NULL;
+        for (struct job *j = batch; j; j = j->next) {
+            release(v, j);
+            v->n.calls_verified++;
+            v->n.passports_verified += j->call->n_idents;
+        }
         if (v->done_tail)
-            v->done_tail->next = j;
+            v->done_tail->next = batch;
         else
-            v->done = j;
-        v->done_tail = j;
-        v->n_done++;
+            v->done = batch;
+        v->done_tail = last;
+        v->n_done += n;
         if (v->done_waiting)
             pthread_cond_broadcast(&v->done_cv);
         if (v->room_waiting && v->in_flight - v->n_done <= pending_low(v))
@@ -702,6 +723,7 @@ struct verifier *verifier_new(const struct verifier_cfg *cfg, char *err, size_t 
     DEFAULT(ttl_negative, 300);
 #undef DEFAULT
     pthread_mutex_init(&v->lock, NULL);
+    pthread_mutex_init(&v->sig_lock, NULL);
     pthread_cond_init(&v->work_cv, NULL);
     pthread_cond_init(&v->done_cv, NULL);
     pthread_cond_init(&v->room_cv, NULL);
@@ -788,6 +810,7 @@ void verifier_free(struct verifier *v)
     pthread_cond_destroy(&v->done_cv);
     pthread_cond_destroy(&v->room_cv);
     pthread_mutex_destroy(&v->lock);
+    pthread_mutex_destroy(&v->sig_lock);
     free(v);
 }
 
@@ -845,6 +868,8 @@ size_t verifier_take_certs(struct verifier *v, verifier_cert_fn fn, void *ctx)
 void verifier_get_counters(struct verifier *v, struct verifier_counters *out)
 {
     pthread_mutex_lock(&v->lock);
+    pthread_mutex_lock(&v->sig_lock); /* the signature counters: always taken second */
     *out = v->n;
+    pthread_mutex_unlock(&v->sig_lock);
     pthread_mutex_unlock(&v->lock);
 }
