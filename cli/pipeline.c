@@ -547,6 +547,7 @@ void pipeline_verifier_cfg(const struct pipeline_cfg *c, struct verifier_cfg *vc
         .fetch = { .ca_bundle = c->ca_bundle, .allow_private = c->x5u_allow_private },
         .max_iat_age = c->max_iat_age,
         .threads = c->threads,
+        .max_pending = c->max_pending,
     };
     for (size_t i = 0; i < c->n_x5u_connect_to && i < FETCH_MAX_CONNECT_TO; i++)
         vc->fetch.connect_to[vc->fetch.n_connect_to++] = c->x5u_connect_to[i];

@@ -33,6 +33,7 @@ struct pipeline_cfg {
     size_t n_x5u_connect_to;
     long max_iat_age;         /* --max-iat-age, seconds */
     int threads;              /* --threads; 0 = number of cores */
+    size_t max_pending;       /* calls in the verifier at most; 0 = its default (10 000) */
 
     /* HEP output (issue 9): every SIP message and every finished call's verdict. */
     const char *hep_out;      /* --hep-out HOST:PORT[/udp|/tcp], NULL for none */
