@@ -12,16 +12,15 @@
 #include <string.h>
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
 
 #include "decoders/es256.h"
 #include "decoders/modinv.h"
 #include "decoders/p256key.h"
+#include "tests/ec_helpers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,22 +41,6 @@ static EVP_PKEY *pub[KEYS];
 static struct p256key *prepared[KEYS];
 static struct p256key_scratch *scratch;
 static struct modinv_modulus mod_n, mod_p;
-
-static EVP_PKEY *pub_of(const uint8_t point[65])
-{
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY *key = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (b && ctx && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point, 65) &&
-        (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) == 1)
-        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(b);
-    EVP_PKEY_CTX_free(ctx);
-    return key;
-}
 
 static void init(void)
 {
@@ -83,7 +66,7 @@ static void init(void)
         REQUIRE(q && EC_POINT_mul(curve, q, priv[i], NULL, NULL, bn) &&
                 EC_POINT_point2oct(curve, q, POINT_CONVERSION_UNCOMPRESSED, point, 65, bn) == 65);
         EC_POINT_free(q);
-        REQUIRE((pub[i] = pub_of(point)) != NULL);
+        REQUIRE((pub[i] = ec_test_pub_of(point)) != NULL);
         REQUIRE((prepared[i] = p256key_new(point, 65)) != NULL);
     }
     REQUIRE((scratch = p256key_scratch_new()) != NULL);

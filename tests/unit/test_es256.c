@@ -12,6 +12,7 @@
 #include "decoders/es256.h"
 #include "decoders/identity.h"
 #include "decoders/passport.h"
+#include "tests/ec_helpers.h"
 #include "tests/unit/harness.h"
 
 #define VEC "tests/unit/vectors/"
@@ -148,17 +149,6 @@ out:
     EVP_PKEY_free(gen);
 }
 
-/* a - b over 32-byte big-endian numbers (a >= b). */
-static void sub32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
-{
-    int borrow = 0;
-    for (int i = 31; i >= 0; i--) {
-        int d = a[i] - b[i] - borrow;
-        borrow = d < 0;
-        out[i] = (uint8_t)(d + (borrow ? 256 : 0));
-    }
-}
-
 static void es_range(void)
 {
     EVP_PKEY *gen = load_pub("gen_rfc8225key.pub.pem");
@@ -200,7 +190,7 @@ static void es_range(void)
     CHECK_EQ_INT(verify_pp(gen, sig, 64), ES256_INVALID);
     /* ECDSA has no low-s rule in JWS: (r, n - s) is the same signature and verifies. */
     memcpy(sig, pp.sig, 64);
-    sub32(p256_n, pp.sig + 32, sig + 32);
+    ec_test_sub32(p256_n, pp.sig + 32, sig + 32);
     CHECK_EQ_INT(verify_pp(gen, sig, 64), ES256_VALID);
     /* Swapped halves. */
     memcpy(sig, pp.sig + 32, 32);
@@ -224,7 +214,7 @@ static void es_table(void)
     memcpy(flipped, pp.sig, 64);
     flipped[40] ^= 4;
     memcpy(high_s, pp.sig, 64);
-    sub32(p256_n, pp.sig + 32, high_s + 32);
+    ec_test_sub32(p256_n, pp.sig + 32, high_s + 32);
     unsigned wrong = 0;
     for (int i = 0; i < 400; i++) {
         wrong += verify_pp(gen, pp.sig, 64) != ES256_VALID;

@@ -12,11 +12,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
 #include <openssl/rand.h>
 
 #include "decoders/es256.h"
 #include "decoders/p256key.h"
+#include "tests/ec_helpers.h"
 #include "tests/unit/harness.h"
 
 /* OpenSSL's verdict: EVP_PKEY_verify over the digest, r||s as DER. */
@@ -39,12 +39,7 @@ static bool sign(EVP_PKEY *key, const uint8_t digest[32], uint8_t sig[64])
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
     bool ok = ctx && EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_sign(ctx, der, &n, digest, 32) == 1;
     EVP_PKEY_CTX_free(ctx);
-    const uint8_t *p = der;
-    ECDSA_SIG *es = ok ? d2i_ECDSA_SIG(NULL, &p, (long)n) : NULL;
-    ok = es && BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32) == 32 &&
-         BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32) == 32;
-    ECDSA_SIG_free(es);
-    return ok;
+    return ok && ec_test_raw_sig(der, n, sig);
 }
 
 static bool point_of(EVP_PKEY *key, uint8_t point[65])
@@ -53,37 +48,9 @@ static bool point_of(EVP_PKEY *key, uint8_t point[65])
     return EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, 65, &len) && len == 65;
 }
 
-/* A public-only EVP key for an uncompressed point. */
-static EVP_PKEY *pub_of(const uint8_t point[65])
-{
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY *key = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (b && ctx && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point, 65) &&
-        (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) == 1)
-        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(b);
-    EVP_PKEY_CTX_free(ctx);
-    return key;
-}
-
 static const uint8_t N[32] = { 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
                                0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
                                0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51 };
-
-/* a - b for 32-byte big-endian values, a >= b. */
-static void sub32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
-{
-    int borrow = 0;
-    for (int i = 31; i >= 0; i--) {
-        int d = a[i] - b[i] - borrow;
-        borrow = d < 0;
-        out[i] = (uint8_t)(d + (borrow ? 256 : 0));
-    }
-}
 
 /* Both verdicts for one (digest, sig); counts disagreements. */
 static unsigned differ(const struct p256key *k, struct p256key_scratch *s, EVP_PKEY *pub, const uint8_t d[32],
@@ -117,7 +84,7 @@ static void pk_against_openssl(void)
             signed_ok++;
             bad += differ(k, s, key, d, sig, P256KEY_VALID);
             memcpy(t, sig, 64);
-            sub32(N, sig + 32, t + 32); /* (r, n - s) */
+            ec_test_sub32(N, sig + 32, t + 32); /* (r, n - s) */
             bad += differ(k, s, key, d, t, P256KEY_VALID);
             memcpy(t, sig, 64);
             t[i % 64] ^= (uint8_t)(1u << (i % 8));
@@ -130,7 +97,7 @@ static void pk_against_openssl(void)
             const uint8_t zero[32] = { 0 };
             uint8_t n1[32], one[32] = { 0 };
             one[31] = 1;
-            sub32(N, one, n1);
+            ec_test_sub32(N, one, n1);
             const uint8_t *ends[] = { zero, N, n1 };
             for (int half = 0; half < 2; half++) {
                 for (size_t e = 0; e < 3; e++) {
@@ -184,7 +151,7 @@ static void pk_x_above_n(void)
               BN_bn2binpad(r, sig, 32) == 32 && BN_bn2binpad(s, sig + 32, 32) == 32;
     if (!CHECK(ok))
         goto out;
-    EVP_PKEY *pub = pub_of(point);
+    EVP_PKEY *pub = ec_test_pub_of(point);
     struct p256key *k = p256key_new(point, sizeof point);
     struct p256key_scratch *sc = p256key_scratch_new();
     if (CHECK(pub && k && sc)) {
@@ -227,7 +194,7 @@ static void pk_r_at_infinity(void)
     sig[32] = 0x3c;
     struct p256key *k = p256key_new(point, 65);
     struct p256key_scratch *s = p256key_scratch_new();
-    EVP_PKEY *pub = pub_of(point);
+    EVP_PKEY *pub = ec_test_pub_of(point);
     if (CHECK(k && s && pub)) {
         CHECK_EQ_INT(p256key_verify(k, s, d, sig), P256KEY_INVALID);
         CHECK(evp_verdict(pub, d, sig) != P256KEY_VALID);

@@ -15,6 +15,7 @@
 #include "calls/call.h"
 #include "decoders/b64url.h"
 #include "decoders/sip.h"
+#include "tests/ec_helpers.h"
 #include "tests/unit/harness.h"
 #include "verifier/verifier.h"
 
@@ -59,12 +60,7 @@ static size_t sign_jws(EVP_PKEY *key, const char *hdr, const char *claims, char 
     bool ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
               EVP_DigestSign(md, der, &der_len, (const uint8_t *)out, signed_len) == 1;
     EVP_MD_CTX_free(md);
-    const uint8_t *q = der;
-    ECDSA_SIG *es = ok ? d2i_ECDSA_SIG(NULL, &q, (long)der_len) : NULL;
-    ok = es && BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) == 32 &&
-         BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) == 32;
-    ECDSA_SIG_free(es);
-    if (!ok)
+    if (!ok || !ec_test_raw_sig(der, der_len, raw))
         return 0;
     out[o++] = '.';
     o += b64url_encode(raw, sizeof raw, out + o, cap - o);
